@@ -1,0 +1,1 @@
+"""Accelerated compression and decompression for Glance's image import."""

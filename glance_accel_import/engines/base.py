@@ -1,0 +1,88 @@
+"""The contract every compression engine fulfils."""
+
+import abc
+import dataclasses
+import typing
+
+from glance_accel_import import streams
+
+
+@dataclasses.dataclass(frozen=True)
+class Probe:
+    """What an engine found on this host."""
+
+    available: bool
+    hardware: bool
+    reason: str = ''
+
+
+class Decoder(typing.Protocol):
+    """One member or frame of a decompression, with bounded output per call.
+
+    The interface of ``bz2.BZ2Decompressor`` and ``lzma.LZMADecompressor``;
+    zlib-style objects are adapted by ``zlib_api.ZlibDecoder``.
+    """
+
+    eof: bool
+    needs_input: bool
+    unused_data: bytes
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        ...
+
+
+class Encoder(typing.Protocol):
+    """A compression stream: the interface of ``zlib.compressobj``."""
+
+    def compress(self, data: bytes) -> bytes:
+        ...
+
+    def flush(self) -> bytes:
+        ...
+
+
+class Engine(abc.ABC):
+    """A compression back end.
+
+    Subclasses name themselves, say which formats they read and write, probe
+    the host, and hand out encoders and decoders. The streaming itself, with
+    its limits and checks, lives once in ``glance_accel_import.streams``; an
+    engine that streams differently (a hardware tool, a threaded codec)
+    overrides ``compress`` or ``decompress``.
+    """
+
+    #: Name used in configuration, entry points and image properties.
+    name: typing.ClassVar[str]
+    #: True if the work is done by a device rather than the host's CPUs.
+    hardware: typing.ClassVar[bool] = False
+    #: Formats this engine can decompress.
+    reads: typing.ClassVar[frozenset] = frozenset()
+    #: Formats this engine can produce.
+    writes: typing.ClassVar[frozenset] = frozenset()
+    #: Exceptions a decoder raises for corrupt input.
+    decode_errors: typing.ClassVar[tuple] = ()
+
+    @abc.abstractmethod
+    def probe(self) -> Probe:
+        """Say whether this engine can run here, and if not, why."""
+
+    @abc.abstractmethod
+    def new_encoder(self, fmt: str, level: int) -> Encoder:
+        """Return an encoder for ``fmt`` at ``level`` (1 fastest .. 9)."""
+
+    @abc.abstractmethod
+    def new_decoder(self, fmt: str) -> Decoder:
+        """Return a decoder for one member or frame of ``fmt``."""
+
+    def compress(self, fmt, level, reader, sink, chunk_size):
+        """Compress everything ``reader`` yields into ``sink``."""
+        streams.encode(self.new_encoder(fmt, level), reader, sink,
+                       chunk_size)
+
+    def decompress(self, fmt, reader, sink, chunk_size):
+        """Decompress everything ``reader`` yields into ``sink``."""
+        streams.decode(lambda: self.new_decoder(fmt), self.decode_errors,
+                       fmt, reader, sink, chunk_size)
+
+    def __repr__(self):
+        return '<%s %s>' % (type(self).__name__, self.name)

@@ -1,0 +1,66 @@
+"""Shared base for engines built on a module with the zlib interface.
+
+Python's ``zlib`` and ISA-L's ``isal.isal_zlib`` expose the same API, so the
+gzip handling of the ``stdlib`` and ``isal`` engines lives here once.
+"""
+
+from glance_accel_import.engines import base
+from glance_accel_import import formats
+
+GZIP_WBITS = 31  # 16 (gzip wrapper, CRC32 and length checked) + 15 (window)
+
+
+class ZlibDecoder:
+    """Adapt a zlib-style decompressobj to the ``base.Decoder`` interface.
+
+    zlib keeps input it could not consume under ``max_length`` in
+    ``unconsumed_tail``; feeding it back here keeps the pump format-blind.
+    """
+
+    def __init__(self, zobj):
+        self._zobj = zobj
+        self._tail = b''
+
+    @property
+    def eof(self):
+        return self._zobj.eof
+
+    @property
+    def needs_input(self):
+        return not self._tail and not self._zobj.eof
+
+    @property
+    def unused_data(self):
+        return self._zobj.unused_data
+
+    def decompress(self, data, max_length):
+        if self._tail:
+            data = self._tail + data if data else self._tail
+        out = self._zobj.decompress(data, max_length)
+        self._tail = self._zobj.unconsumed_tail
+        return out
+
+
+class ZlibAPIEngine(base.Engine):
+    """gzip through ``zlib_module``, a module with zlib's interface."""
+
+    reads = frozenset({formats.GZIP})
+    writes = frozenset({formats.GZIP})
+
+    #: The module providing ``compressobj``, ``decompressobj``, ``error``.
+    zlib_module = None
+
+    @property
+    def decode_errors(self):
+        return (self.zlib_module.error,)
+
+    def native_level(self, level):
+        """Map the 1..9 scale of the options onto the module's levels."""
+        return level
+
+    def new_encoder(self, fmt, level):
+        return self.zlib_module.compressobj(
+            self.native_level(level), self.zlib_module.DEFLATED, GZIP_WBITS)
+
+    def new_decoder(self, fmt):
+        return ZlibDecoder(self.zlib_module.decompressobj(GZIP_WBITS))

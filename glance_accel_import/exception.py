@@ -1,0 +1,51 @@
+"""Errors that reach the person who imported the image.
+
+Glance shows the message of an ``UploadException`` as the import task's
+message; any other exception shows only "Internal Error". Every error here is
+therefore an ``UploadException`` when Glance is installed, and a plain
+exception when the command line runs without Glance.
+"""
+
+try:
+    from glance.common.exception import UploadException as _ReportedError
+except ImportError:  # the command line on a host without Glance
+    _ReportedError = Exception
+
+
+class AccelImportError(_ReportedError):
+    """Base class: the message is complete and meant for the user."""
+
+    def __init__(self, message):
+        self.msg = message
+        super().__init__(message)
+
+    def __str__(self):
+        return self.msg
+
+
+class CorruptCompressedData(AccelImportError):
+    """The payload is truncated, fails its checksum, or has trailing data."""
+
+    def __init__(self, fmt, detail):
+        super().__init__('corrupt compressed data (%s): %s' % (fmt, detail))
+
+
+class OutputLimitExceeded(AccelImportError):
+    """Decompression would write more than the configured limit."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        super().__init__(
+            'decompressed data exceeds the limit of %d bytes' % limit)
+
+
+class UnsupportedCompression(AccelImportError):
+    """The payload is compressed in a format no usable engine handles."""
+
+
+class NoEngineAvailable(AccelImportError):
+    """No engine in the configured order can do the requested work."""
+
+
+class ImageRejected(AccelImportError):
+    """The image failed format inspection or its safety checks."""

@@ -1,0 +1,168 @@
+"""Every configuration option of glance-accel-import, declared once.
+
+Glance reads these from ``glance-image-import.conf`` (or ``glance-api.conf``).
+``list_opts`` feeds oslo-config-generator, which writes the sample in ``etc/``.
+"""
+
+from oslo_config import cfg
+
+ENGINE_GROUP = 'accel_import'
+DECOMPRESS_GROUP = 'accel_decompress'
+COMPRESS_GROUP = 'accel_compress'
+
+MiB = 1024 * 1024
+
+engine_opts = [
+    cfg.ListOpt('engine_order',
+                default=['isal', 'stdlib'],
+                help="""
+Engines to use, most preferred first.
+
+An engine is a compression back end: a hardware accelerator or a software
+codec. For every image the first engine in this list that is installed, passes
+its probe and handles the image's compression format does the work. Names that
+are not installed are skipped, so the list may name engines a host lacks.
+
+Possible values:
+    * A comma-separated list of engine names, as listed by
+      ``glance-accel-import engines``: ``isal`` (ISA-L, gzip), ``stdlib``
+      (Python's zlib, gzip; also reads bzip2 and xz).
+
+Related options:
+    * allow_software_fallback
+"""),
+    cfg.BoolOpt('allow_software_fallback',
+                default=True,
+                help="""
+Allow software engines to do the work when no hardware engine is available.
+
+When False, only hardware engines are used and an import that needs one fails
+with a clear error if none is ready. Software engines use the Glance node's
+CPUs.
+
+Possible values:
+    * True: use the first available engine in ``engine_order``, hardware or
+      software.
+    * False: use hardware engines only.
+
+Related options:
+    * engine_order
+"""),
+    cfg.IntOpt('chunk_size',
+               default=MiB,
+               min=64 * 1024,
+               max=64 * MiB,
+               help="""
+Bytes read, and at most written, per step of a compression stream.
+
+Memory use per import is a small multiple of this value, whatever the image
+size.
+
+Possible values:
+    * An integer from 65536 to 67108864.
+
+Related options:
+    * None
+"""),
+]
+
+decompress_opts = [
+    cfg.BoolOpt('enabled',
+                default=True,
+                help="""
+Let the ``accel_decompress`` import plugin act.
+
+The plugin runs only when it is also listed in
+``[image_import_opts] image_import_plugins``. Setting this to False turns it
+into a no-op without editing that list.
+
+Possible values:
+    * True or False
+
+Related options:
+    * [image_import_opts] image_import_plugins
+"""),
+    cfg.IntOpt('max_output_size',
+               default=0,
+               min=0,
+               help="""
+Largest decompressed image, in bytes, that the plugin will write.
+
+Decompression stops, and the import fails with a clear message, as soon as the
+output would pass this size, so a small upload cannot fill the staging area.
+The bytes actually written are counted; sizes recorded in headers are never
+trusted.
+
+Possible values:
+    * 0: use Glance's ``image_size_cap``.
+    * A positive integer: a limit in bytes.
+
+Related options:
+    * [DEFAULT] image_size_cap
+"""),
+]
+
+compress_opts = [
+    cfg.BoolOpt('enabled',
+                default=True,
+                help="""
+Let the ``accel_compress`` import plugin act.
+
+The plugin compresses images whose ``container_format`` is ``compressed``. It
+runs only when it is also listed in ``[image_import_opts]
+image_import_plugins``, after ``image_conversion``. When it is disabled,
+``accel_decompress`` stores decompressed payloads as ``bare``.
+
+Possible values:
+    * True or False
+
+Related options:
+    * [image_import_opts] image_import_plugins
+    * format
+    * level
+"""),
+    cfg.StrOpt('format',
+               default='gzip',
+               choices=[('gzip', 'gzip (RFC 1952): readable by Cinder and '
+                                 'every gzip tool')],
+               help="""
+Compression format of stored ``compressed`` images.
+
+Possible values:
+    * gzip
+
+Related options:
+    * level
+"""),
+    cfg.IntOpt('level',
+               default=1,
+               min=1,
+               max=9,
+               help="""
+Compression level, from 1 (fastest) to 9 (smallest).
+
+Each engine maps this scale to its own: ``stdlib`` uses it as the zlib level;
+``isal`` maps 1-3 to ISA-L level 1, 4-6 to level 2 and 7-9 to level 3.
+
+Possible values:
+    * An integer from 1 to 9.
+
+Related options:
+    * format
+"""),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(engine_opts, group=ENGINE_GROUP)
+    conf.register_opts(decompress_opts, group=DECOMPRESS_GROUP)
+    conf.register_opts(compress_opts, group=COMPRESS_GROUP)
+
+
+def list_opts():
+    """Options for oslo-config-generator, groups sorted for a stable sample."""
+    return sorted([
+        (COMPRESS_GROUP, compress_opts),
+        (DECOMPRESS_GROUP, decompress_opts),
+        (ENGINE_GROUP, engine_opts),
+    ])
