@@ -1,0 +1,64 @@
+"""Inspect plain image data before it may replace what the user staged.
+
+oslo.utils' format inspector reads only headers, so it is safe on hostile
+data: it runs before anything (qemu-img included) trusts the image.
+"""
+
+import dataclasses
+
+from oslo_config import cfg
+from oslo_utils.imageutils import format_inspector
+
+from glance_accel_import import exception
+
+CONF = cfg.CONF
+
+# Disk formats whose content is a plain disk, as the inspector reports it.
+_RAW_DISK_FORMATS = frozenset({'raw', 'ami', 'ari', 'aki'})
+# Partition tables are raw disks to Glance (see its image_conversion plugin).
+_RAW_LAYOUTS = frozenset({'gpt', 'mbr'})
+
+
+@dataclasses.dataclass(frozen=True)
+class Inspection:
+    fmt: str
+    virtual_size: int
+
+
+def _nonfatal_gpt_checks():
+    try:
+        return set(CONF.image_format.gpt_safety_checks_nonfatal)
+    except (cfg.NoSuchOptError, cfg.NoSuchGroupError):  # outside Glance
+        return set()
+
+
+def _detect(path):
+    try:
+        inspector = format_inspector.detect_file_format(path)
+    except format_inspector.ImageFormatError as exc:
+        raise exception.ImageRejected(
+            'image format inspection failed: %s' % exc) from exc
+    try:
+        inspector.safety_check()
+    except format_inspector.SafetyCheckFailed as exc:
+        fatal = set(exc.failures) - _nonfatal_gpt_checks()
+        if inspector.NAME != 'gpt' or fatal:
+            raise exception.ImageRejected(
+                'image failed safety checks: %s' % exc) from exc
+    return inspector
+
+
+def inspect_image(path, disk_format):
+    """Check the image at ``path`` and that it is ``disk_format``.
+
+    Raises ``ImageRejected`` for a disallowed image (backing or data files,
+    unsafe descriptors, several formats at once) or a format mismatch.
+    """
+    inspector = _detect(path)
+    detected = 'raw' if inspector.NAME in _RAW_LAYOUTS else inspector.NAME
+    expected = 'raw' if disk_format in _RAW_DISK_FORMATS else disk_format
+    if detected != expected:
+        raise exception.ImageRejected(
+            'image data is %s but its disk_format is %s'
+            % (detected, disk_format))
+    return Inspection(detected, inspector.virtual_size)

@@ -1,0 +1,1 @@
+"""Glance image import plugins (``glance.image_import.plugins``)."""

@@ -1,0 +1,86 @@
+"""Import plugin ``accel_decompress``: unpack compressed uploads safely.
+
+List it before ``image_conversion``. A staged payload that is compressed (by
+its leading bytes, whatever its name or container_format) is decompressed into
+a temporary file with an output limit, the plain data is inspected, and only
+then does it replace the staged file. Plain payloads pass untouched.
+"""
+
+from oslo_config import cfg
+from oslo_log import log as logging
+from taskflow.patterns import linear_flow
+
+from glance_accel_import.engines import manager
+from glance_accel_import import formats
+from glance_accel_import import inspection
+from glance_accel_import import opts
+from glance_accel_import.plugins import accel_compress
+from glance_accel_import.plugins import base
+from glance_accel_import import properties
+from glance_accel_import import staging
+from glance_accel_import import streams
+
+LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
+
+
+def output_limit():
+    """The most bytes a decompression may write."""
+    configured = getattr(CONF, opts.DECOMPRESS_GROUP).max_output_size
+    if configured:
+        return configured
+    try:
+        return CONF.image_size_cap
+    except cfg.NoSuchOptError:  # outside Glance
+        return None
+
+
+class _DecompressImage(base.StagedDataTask):
+
+    work_suffix = 'accel_decompress'
+
+    def process(self, staged, work):
+        if not getattr(CONF, opts.DECOMPRESS_GROUP).enabled:
+            return
+        fmt = formats.detect_file_compression(staged)
+        if fmt is None:
+            LOG.debug('Image %s is not compressed', self.image_id)
+            return
+        with self.action_wrapper as action:
+            disk_format = action.image_disk_format
+            container_format = action.image_container_format
+        engine = manager.select(manager.DECOMPRESS, fmt, self.engines)
+        with staging.new_file(work) as out:
+            result = streams.decompress_file(engine, fmt, staged, out,
+                                             self.chunk_size,
+                                             limit=output_limit())
+        try:
+            inspected = inspection.inspect_image(work, disk_format)
+        except Exception:
+            staging.remove_quietly(work)
+            raise
+        staging.replace(work, staged)
+        self._record(result, inspected, container_format)
+        LOG.info('Image %s decompressed (%s) by engine %s: %d -> %d bytes '
+                 'in %.1fs', self.image_id, fmt, engine.name,
+                 result.bytes_in, result.bytes_out, result.seconds)
+
+    def _record(self, result, inspected, container_format):
+        keep_compressed = (container_format == accel_compress.COMPRESSED
+                           and accel_compress.is_active())
+        with self.action_wrapper as action:
+            action.set_image_attribute(
+                size=result.bytes_out,
+                virtual_size=inspected.virtual_size,
+                container_format=(container_format if keep_compressed
+                                  else 'bare'))
+            action.set_image_extra_properties({
+                properties.UPLOAD_COMPRESSION: result.fmt,
+                properties.DECOMPRESSION_ENGINE: result.engine,
+            })
+
+
+def get_flow(**kwargs):
+    """Return the flow Glance adds to an import (entry point)."""
+    return linear_flow.Flow(kwargs.get('task_type')).add(
+        _DecompressImage(**base.task_arguments(kwargs)))
