@@ -5,6 +5,7 @@ data: it runs before anything (qemu-img included) trusts the image.
 """
 
 import dataclasses
+import os
 
 from oslo_config import cfg
 from oslo_utils.imageutils import format_inspector
@@ -61,4 +62,7 @@ def inspect_image(path, disk_format):
         raise exception.ImageRejected(
             'image data is %s but its disk_format is %s'
             % (detected, disk_format))
-    return Inspection(detected, inspector.virtual_size)
+    # The raw inspector only knows the bytes it read; a raw disk is its file.
+    virtual_size = (os.path.getsize(path) if detected == 'raw'
+                    else inspector.virtual_size)
+    return Inspection(detected, virtual_size)

@@ -1,0 +1,42 @@
+"""A test case with its own glance-api, configured per test class."""
+
+import fixtures
+import testtools
+from testtools import content
+
+
+class GlanceFunctionalTest(testtools.TestCase):
+    """Starts an EmbeddedGlance before each test and stops it after.
+
+    Subclasses set ``plugins`` and ``import_options`` to the import plugin
+    names and the glance-image-import.conf options they need.
+    """
+
+    plugins = ()
+    import_options = None
+    image_size_cap = None
+
+    def setUp(self):
+        super().setUp()
+        try:
+            import glance  # noqa: F401
+        except ImportError:
+            self.skipTest('functional tests need a real glance-api: '
+                          'glance is not installed')
+        from glance_accel_import.embedded import server
+
+        workdir = self.useFixture(fixtures.TempDir()).path
+        self.glance = server.EmbeddedGlance(
+            workdir, plugins=self.plugins,
+            import_options=self.import_options,
+            image_size_cap=self.image_size_cap)
+        # The work directory goes away with the test, so keep the server's
+        # side of the story with the failure report.
+        self.addOnException(self._attach_glance_log)
+        self.addCleanup(self.glance.stop)
+        self.glance.start()
+        self.client = self.glance.client()
+
+    def _attach_glance_log(self, exc_info):
+        self.addDetail('glance-api.log',
+                       content.text_content(self.glance.log_tail(200)))

@@ -1,0 +1,49 @@
+"""The embedded Glance itself, with only Glance's built-in no_op plugin.
+
+If these fail, the plugin tests cannot tell anything about the plugins.
+"""
+
+import hashlib
+import os
+
+from glance_accel_import.embedded import client as gclient
+from tests.functional import base
+
+SIZE = 3 * 1024 * 1024
+
+
+class TestEmbeddedGlance(base.GlanceFunctionalTest):
+
+    plugins = ['no_op']
+
+    def _random_file(self):
+        data = os.urandom(SIZE)
+        path = os.path.join(self.glance.workdir, 'random.raw')
+        with open(path, 'wb') as f:
+            f.write(data)
+        return path, data
+
+    def test_import_and_download(self):
+        path, data = self._random_file()
+
+        image = gclient.create_and_import(self.client, path, 'raw', 'bare',
+                                          name='random')
+
+        self.assertEqual('active', image['status'])
+        self.assertEqual(SIZE, image['size'])
+        self.assertEqual(hashlib.md5(data).hexdigest(), image['checksum'])
+        self.assertEqual('sha512', image['os_hash_algo'])
+        self.assertEqual(hashlib.sha512(data).hexdigest(),
+                         image['os_hash_value'])
+        dest = os.path.join(self.glance.workdir, 'downloaded.raw')
+        gclient.download(self.client, image['id'], dest)
+        with open(dest, 'rb') as f:
+            self.assertEqual(data, f.read())
+
+    def test_staging_is_empty_after_import(self):
+        path, _ = self._random_file()
+
+        image = gclient.create_and_import(self.client, path, 'raw', 'bare')
+
+        self.assertEqual('active', image['status'])
+        self.assertEqual([], os.listdir(self.glance.staging_dir))

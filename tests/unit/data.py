@@ -1,0 +1,69 @@
+"""Real test data: bytes of files that ship with Python, not random noise."""
+
+import functools
+import gzip
+import os
+import subprocess
+import sys
+
+
+@functools.lru_cache()
+def real_bytes(size):
+    """``size`` bytes of real, compressible data (the stdlib's sources)."""
+    out = bytearray()
+    root = os.path.dirname(os.__file__)
+    for dirpath, _, names in sorted(os.walk(root)):
+        for name in sorted(names):
+            if len(out) >= size:
+                return bytes(out[:size])
+            path = os.path.join(dirpath, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                with open(path, 'rb') as f:
+                    out += f.read(size - len(out))
+    raise RuntimeError('not enough data under %s' % sys.prefix)
+
+
+def multi_member_gzip(data, members):
+    """Gzip ``data`` as ``members`` concatenated members (as QAT writes)."""
+    step = -(-len(data) // members)
+    return b''.join(gzip.compress(data[i:i + step], mtime=0)
+                    for i in range(0, len(data), step))
+
+
+def gzip_cli(data):
+    """Compress with the real gzip command."""
+    return subprocess.run(['gzip', '-c', '-6'], input=data,
+                          stdout=subprocess.PIPE, check=True).stdout
+
+
+def qemu_img(*args):
+    """Run the real qemu-img; the caller skips if it is missing."""
+    subprocess.run(('qemu-img',) + args, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def have_qemu_img():
+    try:
+        qemu_img('--version')
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    return True
+
+
+def make_qcow2(path, size='64M', backing=None, data_file=None):
+    """Build a real qcow2 with qemu-img, holding some real data."""
+    args = ['create', '-f', 'qcow2']
+    if backing:
+        args += ['-b', backing, '-F', 'raw']
+    if data_file:
+        args += ['-o', 'data_file=%s' % data_file]
+    qemu_img(*args, path, size)
+    raw = path + '.src'
+    with open(raw, 'wb') as f:
+        f.write(real_bytes(1024 * 1024))
+    if not backing and not data_file:
+        qemu_img('convert', '-f', 'raw', '-O', 'qcow2', raw, path)
+        qemu_img('resize', '-f', 'qcow2', path, size)
+    os.remove(raw)
+    with open(path, 'rb') as f:
+        return f.read()

@@ -1,0 +1,50 @@
+import bz2
+import gzip
+import lzma
+import zipfile
+import io
+
+import testtools
+import zstandard
+
+from glance_accel_import import formats
+from tests.unit import data
+
+
+class DetectCompressionTest(testtools.TestCase):
+
+    def test_real_payloads(self):
+        plain = data.real_bytes(100000)
+        zipped = io.BytesIO()
+        with zipfile.ZipFile(zipped, 'w') as z:
+            z.writestr('disk.img', plain)
+        cases = {
+            formats.GZIP: gzip.compress(plain),
+            formats.BZIP2: bz2.compress(plain),
+            formats.XZ: lzma.compress(plain),
+            formats.ZSTD: zstandard.ZstdCompressor().compress(plain),
+            formats.ZIP: zipped.getvalue(),
+        }
+        for fmt, payload in cases.items():
+            self.assertEqual(fmt, formats.detect_compression(payload[:16]))
+
+    def test_empty_streams_are_recognised(self):
+        self.assertEqual(formats.BZIP2,
+                         formats.detect_compression(bz2.compress(b'')))
+        self.assertEqual(formats.GZIP,
+                         formats.detect_compression(gzip.compress(b'')))
+
+    def test_plain_data_is_not_compressed(self):
+        for head in (b'', b'\0' * 16, b'QFI\xfb\x00\x00\x00\x03',
+                     b'KDMV\x01\x00\x00\x00', data.real_bytes(16),
+                     b'BZh9 not really', b'\x1f\x8b\x07'):
+            self.assertIsNone(formats.detect_compression(head), head)
+
+    def test_detect_file_reads_content_not_name(self):
+        path = self.useFixture(__import__('fixtures').TempDir()).join('x.gz')
+        with open(path, 'wb') as f:
+            f.write(b'plain text that merely has a .gz name')
+        self.assertIsNone(formats.detect_file_compression(path))
+        with open(path, 'wb') as f:
+            f.write(gzip.compress(b'data'))
+        self.assertEqual(formats.GZIP, formats.detect_file_compression(path))

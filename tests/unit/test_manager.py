@@ -1,0 +1,114 @@
+"""Engine selection: order, fallback policy, forced engines, reasons."""
+
+import fixtures
+from oslo_config import fixture as config_fixture
+import testtools
+
+from glance_accel_import.engines import base
+from glance_accel_import.engines import manager
+from glance_accel_import.engines import stdlib
+from glance_accel_import import exception
+from glance_accel_import import formats
+from glance_accel_import import opts
+
+
+class _TestEngine(stdlib.StdlibEngine):
+    """A real gzip engine whose probe result the test chooses."""
+
+    def __init__(self, name, available=True, hardware=False):
+        self.name = name
+        self._probe = base.Probe(available, hardware,
+                                 'ready' if available else 'no device')
+
+    def probe(self):
+        return self._probe
+
+
+class SelectTest(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conf = self.useFixture(config_fixture.Config()).conf
+        self.engines = {
+            'hw': _TestEngine('hw', available=True, hardware=True),
+            'deadhw': _TestEngine('deadhw', available=False, hardware=True),
+            'sw': _TestEngine('sw'),
+        }
+
+    def order(self, *names, fallback=True):
+        self.conf.set_override('engine_order', list(names),
+                               group=opts.ENGINE_GROUP)
+        self.conf.set_override('allow_software_fallback', fallback,
+                               group=opts.ENGINE_GROUP)
+
+    def select(self, **kwargs):
+        return manager.select(manager.COMPRESS, formats.GZIP, self.engines,
+                              **kwargs)
+
+    def test_first_available_in_order(self):
+        self.order('deadhw', 'hw', 'sw')
+        self.assertEqual('hw', self.select().name)
+        self.order('sw', 'hw')
+        self.assertEqual('sw', self.select().name)
+
+    def test_falls_back_to_software(self):
+        self.order('missing', 'deadhw', 'sw')
+        self.assertEqual('sw', self.select().name)
+
+    def test_no_fallback_means_hardware_or_error(self):
+        self.order('deadhw', 'sw', fallback=False)
+        exc = self.assertRaises(exception.NoEngineAvailable, self.select)
+        self.assertIn('deadhw: unavailable: no device', str(exc))
+        self.assertIn('sw: software engine, and allow_software_fallback is '
+                      'False', str(exc))
+        self.order('deadhw', 'sw', 'hw', fallback=False)
+        self.assertEqual('hw', self.select().name)
+
+    def test_reasons_name_missing_engines(self):
+        self.order('qat', 'deadhw')
+        exc = self.assertRaises(exception.NoEngineAvailable, self.select)
+        self.assertIn('qat: not installed', str(exc))
+
+    def test_format_not_handled(self):
+        self.order('sw')
+        exc = self.assertRaises(exception.NoEngineAvailable, manager.select,
+                                manager.COMPRESS, formats.XZ, self.engines)
+        self.assertIn('cannot compress xz', str(exc))
+        self.assertEqual('sw', manager.select(manager.DECOMPRESS, formats.XZ,
+                                              self.engines).name)
+
+    def test_forced_engine_ignores_order_and_policy(self):
+        self.order('hw', fallback=False)
+        self.assertEqual('sw', self.select(forced='sw').name)
+        self.assertRaises(exception.NoEngineAvailable, self.select,
+                          forced='deadhw')
+        self.assertRaises(exception.NoEngineAvailable, self.select,
+                          forced='nope')
+
+
+class LoadTest(testtools.TestCase):
+
+    def test_entry_points_load_real_engines(self):
+        engines = manager.load_engines()
+        self.assertIn('isal', engines)
+        self.assertIn('stdlib', engines)
+        for name, engine in engines.items():
+            self.assertIsInstance(engine, base.Engine)
+            self.assertEqual(name, engine.name)
+            self.assertTrue(engine.reads)
+
+    def test_describe(self):
+        statuses = manager.describe(manager.load_engines())
+        by_name = {s.name: s for s in statuses}
+        self.assertTrue(by_name['stdlib'].available)
+        self.assertFalse(by_name['stdlib'].hardware)
+        self.assertIn('gzip', by_name['isal'].writes)
+        self.assertEqual(sorted(by_name), [s.name for s in statuses])
+
+    def test_isal_probe_without_the_package(self):
+        from glance_accel_import.engines import isal
+        self.useFixture(fixtures.MonkeyPatch(
+            'glance_accel_import.engines.isal.isal_zlib', None))
+        probe = isal.IsalEngine().probe()
+        self.assertFalse(probe.available)
+        self.assertIn('isal is not installed', probe.reason)
