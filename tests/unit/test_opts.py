@@ -1,0 +1,43 @@
+"""Options are documented and the committed sample is current."""
+
+import os
+import subprocess
+import sys
+
+import fixtures
+import testtools
+
+from glance_accel_import import opts
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+GENERATOR_CONF = os.path.join(ROOT, 'etc', 'oslo-config-generator',
+                              'glance-accel-import.conf')
+SAMPLE = os.path.join(ROOT, 'etc', 'glance-accel-import.conf.sample')
+
+
+class OptionsTest(testtools.TestCase):
+
+    def test_every_option_says_possible_values_and_related_options(self):
+        for group, options in opts.list_opts():
+            for opt in options:
+                self.assertIn('Possible values:', opt.help,
+                              '%s.%s' % (group, opt.name))
+                self.assertIn('Related options:', opt.help,
+                              '%s.%s' % (group, opt.name))
+
+    def test_list_opts_is_sorted(self):
+        groups = [group for group, _ in opts.list_opts()]
+        self.assertEqual(sorted(groups), groups)
+
+    def test_sample_is_current(self):
+        out = self.useFixture(fixtures.TempDir()).join('sample')
+        subprocess.run(
+            [sys.executable, '-m', 'oslo_config.generator',
+             '--config-file', GENERATOR_CONF, '--output-file', out],
+            check=True, cwd=ROOT)
+        with open(out) as f, open(SAMPLE) as committed:
+            self.assertEqual(
+                f.read(), committed.read(),
+                'etc/glance-accel-import.conf.sample is stale: run '
+                '"tox -e genconfig" and commit the result')
