@@ -71,7 +71,11 @@ class Layout:
 
 
 def format_value(value):
-    """Render a Python value the way oslo.config parses it back."""
+    """Render a Python value the way oslo.config parses it back.
+
+    Sequences become comma-separated, as a plain ListOpt expects; an option
+    declared with ``bounds=True`` needs its value given as a "[...]" string.
+    """
     if isinstance(value, bool):
         return 'true' if value else 'false'
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -80,6 +84,11 @@ def format_value(value):
         return ','.join('%s:%s' % (k, format_value(v))
                         for k, v in value.items())
     return str(value)
+
+
+def bracketed(items):
+    """A list for a ListOpt declared with ``bounds=True``, as Glance's are."""
+    return '[%s]' % format_value(list(items))
 
 
 def _write_ini(path, sections):
@@ -97,8 +106,8 @@ def _write_ini(path, sections):
 def api_conf_sections(layout, port, image_size_cap=None, database_url=None):
     default = {
         'enabled_backends': '%s:file' % STORE,
-        'enabled_import_methods': ['glance-direct', 'web-download',
-                                   'copy-image'],
+        'enabled_import_methods': bracketed(['glance-direct', 'web-download',
+                                             'copy-image']),
         'worker_self_reference_url': 'http://127.0.0.1:%d' % port,
         'use_stderr': True,
     }
@@ -183,7 +192,9 @@ def paste_sections(layout):
 
 
 def import_conf_sections(plugins=(), import_options=None):
-    sections = {'image_import_opts': {'image_import_plugins': list(plugins)}}
+    sections = {
+        'image_import_opts': {'image_import_plugins': bracketed(plugins)},
+    }
     for group, options in (import_options or {}).items():
         sections.setdefault(group, {}).update(options)
     return sections

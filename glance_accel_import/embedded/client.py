@@ -1,0 +1,86 @@
+"""The glance-direct import sequence on top of a glanceclient v2 Client.
+
+Glance answers the import call at once and runs the plugins in the
+background, so success and failure have to be read back by polling.
+"""
+
+import os
+import time
+
+CHUNK = 1024 * 1024
+
+
+class ImportFailed(Exception):
+    """Glance gave up on an import; ``message`` is what its task said."""
+
+    def __init__(self, image, message):
+        self.image = image
+        self.message = message
+        super().__init__('import of image %s failed: %s'
+                         % (image.get('id'), message))
+
+
+def create_and_import(client, path, disk_format, container_format,
+                      name=None, properties=None, timeout=300):
+    image = client.images.create(name=name or os.path.basename(path),
+                                 disk_format=disk_format,
+                                 container_format=container_format,
+                                 **(properties or {}))
+    with open(path, 'rb') as data:
+        client.images.stage(image['id'], data,
+                            image_size=os.path.getsize(path))
+    client.images.image_import(image['id'], method='glance-direct')
+    return wait_for_import(client, image['id'], timeout)
+
+
+def latest_task(client, image_id):
+    """The newest import task of the image, or None.
+
+    ``images.get_import_info()`` is the import discovery document, not the
+    per-image state; the task messages are only at /v2/images/{id}/tasks.
+    """
+    tasks = client.images.get_associated_image_tasks(image_id)['tasks']
+    if not tasks:
+        return None
+    return max(tasks, key=lambda t: t.get('created_at') or '')
+
+
+def wait_for_import(client, image_id, timeout=300, interval=0.25):
+    """Wait until the import is over; return the image as a dict.
+
+    The image turns active before Glance deletes the staged file and drops
+    its import lock, so success waits for the lock to go too.  On failure
+    the image is back to queued a moment before the task records why, so
+    failure waits for the task's message.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        image = dict(client.images.get(image_id))
+        status = image.get('status')
+        if status == 'active' and not image.get('os_glance_import_task'):
+            return image
+        if status in ('killed', 'deleted', 'deactivated'):
+            raise ImportFailed(image, 'image is %s' % status)
+        timed_out = time.monotonic() > deadline
+        if status != 'active':
+            task = latest_task(client, image_id) or {}
+            task_done = task.get('status') in ('failure', 'success')
+            if task.get('status') == 'failure' or (
+                    status == 'queued' and image.get('os_glance_failed_import')
+                    and (task_done or not task or timed_out)):
+                raise ImportFailed(image, task.get('message') or '')
+        if timed_out:
+            raise TimeoutError('import of image %s not done after %ss: '
+                               'status %s' % (image_id, timeout, status))
+        time.sleep(interval)
+
+
+def download(client, image_id, dest_path):
+    """Write the image data to dest_path, checking Glance's hash."""
+    chunks = client.images.data(image_id)
+    if getattr(chunks, 'wrapped', chunks) is None:  # 204: no data
+        raise ValueError('image %s has no data' % image_id)
+    with open(dest_path, 'wb') as f:
+        for chunk in chunks:
+            f.write(chunk)
+    return dest_path
