@@ -14,19 +14,23 @@ MiB = 1024 * 1024
 
 engine_opts = [
     cfg.ListOpt('engine_order',
-                default=['isal', 'stdlib'],
+                default=[],
                 help="""
 Engines to use, most preferred first.
 
 An engine is a compression back end: a hardware accelerator or a software
-codec. For every image the first engine in this list that is installed, passes
-its probe and handles the image's compression format does the work. Names that
-are not installed are skipped, so the list may name engines a host lacks.
+codec. For every image the first engine in this order that is installed,
+passes its probe and handles the image's compression format does the work.
+Names that are not installed are skipped, so the list may name engines a host
+lacks.
 
 Possible values:
+    * Empty (the default): every installed engine, hardware engines first,
+      then software engines fastest first.
     * A comma-separated list of engine names, as listed by
-      ``glance-accel-import engines``: ``isal`` (ISA-L, gzip), ``stdlib``
-      (Python's zlib, gzip; also reads bzip2 and xz).
+      ``glance-accel-import engines``: for example ``isal`` (ISA-L, gzip) or
+      ``stdlib`` (Python's zlib, gzip; also reads bzip2 and xz). Engines not
+      listed are not used.
 
 Related options:
     * allow_software_fallback

@@ -59,6 +59,9 @@ class Engine(abc.ABC):
     reads: typing.ClassVar[frozenset] = frozenset()
     #: Formats this engine can produce.
     writes: typing.ClassVar[frozenset] = frozenset()
+    #: Rank among software engines when the operator sets no order: higher
+    #: is faster. Hardware engines always come first.
+    speed_rank: typing.ClassVar[int] = 0
     #: Exceptions a decoder raises for corrupt input.
     decode_errors: typing.ClassVar[tuple] = ()
 

@@ -12,6 +12,7 @@ except ImportError:  # the probe reports it
 
 class IsalEngine(zlib_api.ZlibAPIEngine):
     name = 'isal'
+    speed_rank = 100
     zlib_module = isal_zlib
 
     def probe(self):

@@ -73,6 +73,14 @@ def _refusal(engine, operation, fmt, allow_software):
     return None
 
 
+def default_order(engines):
+    """Hardware engines first, then software engines fastest first."""
+    def rank(name):
+        engine = engines[name]
+        return (not engine.hardware, -engine.speed_rank, name)
+    return sorted(engines, key=rank)
+
+
 def select(operation, fmt, engines, order=None, allow_software=None,
            forced=None):
     """Return the engine that should ``operation`` (compress/decompress) fmt.
@@ -85,6 +93,7 @@ def select(operation, fmt, engines, order=None, allow_software=None,
         names, allow_software = [forced], True
     else:
         names = group.engine_order if order is None else order
+        names = names or default_order(engines)
         if allow_software is None:
             allow_software = group.allow_software_fallback
     reasons = []

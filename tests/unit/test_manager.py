@@ -17,6 +17,7 @@ class _TestEngine(stdlib.StdlibEngine):
 
     def __init__(self, name, available=True, hardware=False):
         self.name = name
+        self.hardware = hardware
         self._probe = base.Probe(available, hardware,
                                  'ready' if available else 'no device')
 
@@ -112,3 +113,18 @@ class LoadTest(testtools.TestCase):
         probe = isal.IsalEngine().probe()
         self.assertFalse(probe.available)
         self.assertIn('isal is not installed', probe.reason)
+
+
+class DefaultOrderTest(testtools.TestCase):
+
+    def test_hardware_first_then_fastest_software(self):
+        self.useFixture(config_fixture.Config())
+        engines = dict(manager.load_engines())
+        engines['hw'] = _TestEngine('hw', hardware=True)
+        self.assertEqual(['hw', 'isal', 'stdlib'],
+                         manager.default_order(engines))
+        self.assertEqual('hw', manager.select(
+            manager.COMPRESS, formats.GZIP, engines).name)
+        del engines['hw']
+        self.assertEqual('isal', manager.select(
+            manager.COMPRESS, formats.GZIP, engines).name)
