@@ -33,10 +33,12 @@ class CorruptCompressedData(AccelImportError):
 class OutputLimitExceeded(AccelImportError):
     """Decompression would write more than the configured limit."""
 
-    def __init__(self, limit):
+    def __init__(self, limit, reason=None):
         self.limit = limit
+        self.reason = reason
         super().__init__(
-            'decompressed data exceeds the limit of %d bytes' % limit)
+            'decompressed data exceeds the limit of %d bytes%s'
+            % (limit, ' (%s)' % reason if reason else ''))
 
 
 class UnsupportedCompression(AccelImportError):
@@ -49,3 +51,11 @@ class NoEngineAvailable(AccelImportError):
 
 class ImageRejected(AccelImportError):
     """The image failed format inspection or its safety checks."""
+
+
+class QuotaExceeded(AccelImportError):
+    """The decompressed image would pass the owner's storage quota."""
+
+
+class StagingFull(AccelImportError):
+    """The staging area has no room for the new file."""

@@ -7,12 +7,10 @@ data: it runs before anything (qemu-img included) trusts the image.
 import dataclasses
 import os
 
-from oslo_config import cfg
 from oslo_utils.imageutils import format_inspector
 
 from glance_accel_import import exception
-
-CONF = cfg.CONF
+from glance_accel_import import glance_options
 
 # Disk formats whose content is a plain disk, as the inspector reports it.
 _RAW_DISK_FORMATS = frozenset({'raw', 'ami', 'ari', 'aki'})
@@ -27,10 +25,8 @@ class Inspection:
 
 
 def _nonfatal_gpt_checks():
-    try:
-        return set(CONF.image_format.gpt_safety_checks_nonfatal)
-    except (cfg.NoSuchOptError, cfg.NoSuchGroupError):  # outside Glance
-        return set()
+    return set(glance_options.value('gpt_safety_checks_nonfatal', [],
+                                    group='image_format'))
 
 
 def _detect(path):
@@ -49,11 +45,12 @@ def _detect(path):
     return inspector
 
 
-def inspect_image(path, disk_format):
+def inspect_image(path, disk_format, max_virtual_size=None):
     """Check the image at ``path`` and that it is ``disk_format``.
 
     Raises ``ImageRejected`` for a disallowed image (backing or data files,
-    unsafe descriptors, several formats at once) or a format mismatch.
+    unsafe descriptors, several formats at once), a format mismatch, or a
+    virtual size over ``max_virtual_size``.
     """
     inspector = _detect(path)
     detected = 'raw' if inspector.NAME in _RAW_LAYOUTS else inspector.NAME
@@ -65,4 +62,8 @@ def inspect_image(path, disk_format):
     # The raw inspector only knows the bytes it read; a raw disk is its file.
     virtual_size = (os.path.getsize(path) if detected == 'raw'
                     else inspector.virtual_size)
+    if max_virtual_size and virtual_size > max_virtual_size:
+        raise exception.ImageRejected(
+            'image virtual size %d bytes exceeds the limit of %d bytes'
+            % (virtual_size, max_virtual_size))
     return Inspection(detected, virtual_size)

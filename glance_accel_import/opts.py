@@ -52,6 +52,42 @@ Possible values:
 Related options:
     * engine_order
 """),
+    cfg.IntOpt('max_virtual_size',
+               default=0,
+               min=0,
+               help="""
+Largest virtual size, in bytes, of an image either plugin accepts.
+
+The virtual size is read from the image's header (for qcow2, vmdk, vhd and
+others) or is the data size for raw images. A small image can claim a huge
+disk: converting it to raw, or writing it to a volume, would then fill the
+disk. Images over this size are refused before anything replaces the upload.
+
+Possible values:
+    * 0: use Glance's ``image_size_cap``.
+    * A positive integer: a limit in bytes.
+
+Related options:
+    * [DEFAULT] image_size_cap
+    * [image_conversion] output_format
+"""),
+    cfg.IntOpt('free_space_reserve',
+               default=256 * MiB,
+               min=0,
+               help="""
+Free space, in bytes, to leave in the staging area after writing an image.
+
+Before writing a new file beside the staged upload, the plugins check that
+the staging filesystem has room for it (estimated as the upload's size) plus
+this reserve, and refuse the import without writing a byte otherwise. A
+filesystem that fills up anyway is reported as a storage-full error.
+
+Possible values:
+    * 0 or a positive integer, in bytes.
+
+Related options:
+    * [os_glance_staging_store] filesystem_store_datadir
+"""),
     cfg.IntOpt('chunk_size',
                default=MiB,
                min=64 * 1024,
@@ -103,6 +139,24 @@ Possible values:
 
 Related options:
     * [DEFAULT] image_size_cap
+"""),
+    cfg.IntOpt('max_expansion_ratio',
+               default=1100,
+               min=0,
+               help="""
+Largest ratio of decompressed to compressed size the plugin accepts.
+
+Decompression stops as soon as the output passes this multiple of the
+upload's size. gzip cannot expand more than about 1032 times, so the default
+accepts every honest gzip upload while stopping bzip2, xz or zstd bombs long
+before ``max_output_size``.
+
+Possible values:
+    * 0: no ratio limit (``max_output_size`` still applies).
+    * A positive integer.
+
+Related options:
+    * max_output_size
 """),
 ]
 

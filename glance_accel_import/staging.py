@@ -7,7 +7,10 @@ then the staged original is untouched.
 """
 
 import contextlib
+import errno
 import os
+
+from glance_accel_import import exception
 
 FILE_SCHEME = 'file://'
 
@@ -65,3 +68,18 @@ def replace(new, old):
     """Atomically put file ``new`` in place of ``old``, durably."""
     os.replace(new, old)
     _fsync_directory(os.path.dirname(os.path.abspath(old)))
+
+
+def check_free_space(directory, needed):
+    """Refuse, before writing anything, if ``directory`` lacks ``needed``."""
+    st = os.statvfs(directory)
+    free = st.f_bavail * st.f_frsize
+    if free < needed:
+        raise exception.StagingFull(
+            'the staging area has %d bytes free; this import needs at least '
+            '%d' % (free, needed))
+
+
+def is_out_of_space(exc):
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC,
+                                                      errno.EDQUOT)

@@ -6,13 +6,14 @@ data, compresses it with the best available engine, swaps it in, and records
 what it did as image properties.
 """
 
+import os
+
 from oslo_config import cfg
 from oslo_log import log as logging
 from taskflow.patterns import linear_flow
 
 from glance_accel_import.engines import manager
 from glance_accel_import import formats
-from glance_accel_import import inspection
 from glance_accel_import import opts
 from glance_accel_import.plugins import base
 from glance_accel_import import properties
@@ -54,11 +55,11 @@ class _CompressImage(base.StagedDataTask):
             LOG.info('Image %s is already compressed; stored as uploaded',
                      self.image_id)
             return
-        inspected = inspection.inspect_image(staged, disk_format)
+        inspected = self.inspect_work(staged, disk_format)
         engine = manager.select(manager.COMPRESS, group.format, self.engines)
-        with staging.new_file(work) as out:
-            result = streams.compress_file(engine, group.format, group.level,
-                                           staged, out, self.chunk_size)
+        result = self.write_work(os.path.getsize(staged), lambda out: (
+            streams.compress_file(engine, group.format, group.level, staged,
+                                  out, self.chunk_size)))
         staging.replace(work, staged)
         self._record(result, inspected)
         LOG.info('Image %s compressed by engine %s: %d -> %d bytes in %.1fs',

@@ -1,5 +1,6 @@
 """What both import plugins share: staging files and failure handling."""
 
+import os
 import typing
 
 from oslo_config import cfg
@@ -7,6 +8,9 @@ from oslo_log import log as logging
 from taskflow import task
 
 from glance_accel_import.engines import manager
+from glance_accel_import import exception
+from glance_accel_import import glance_options
+from glance_accel_import import inspection
 from glance_accel_import import opts
 from glance_accel_import import staging
 
@@ -17,18 +21,19 @@ opts.register_opts(CONF)
 
 def plugin_listed(name):
     """True if Glance is configured to run import plugin ``name``."""
-    try:
-        return name in CONF.image_import_opts.image_import_plugins
-    except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
-        return False
+    return name in glance_options.import_plugins()
+
+
+def engine_options():
+    return getattr(CONF, opts.ENGINE_GROUP)
 
 
 class StagedDataTask(task.Task):
     """A task that may rewrite the staged image data.
 
     Subclasses implement ``process(staged, work)``: read ``staged``, write
-    any new data to the temporary path ``work``, and swap it in with
-    ``staging.replace`` once it is verified. The flow's ``file_path`` is
+    any new data to the temporary path ``work`` with ``write_work``, inspect
+    it, and swap it in with ``staging.replace``. The flow's ``file_path`` is
     handed on unchanged because the staged file keeps its name.
     """
 
@@ -36,10 +41,12 @@ class StagedDataTask(task.Task):
     #: Suffix of our temporary file ``<image_id>.<suffix>`` in staging.
     work_suffix: typing.ClassVar[str]
 
-    def __init__(self, task_id, task_type, action_wrapper, stores):
+    def __init__(self, task_id, task_type, action_wrapper, stores,
+                 context=None):
         self.action_wrapper = action_wrapper
         self.image_id = action_wrapper.image_id
         self.stores = stores
+        self.context = context
         self.staged = None
         self.work = None
         self._engines = None
@@ -54,7 +61,7 @@ class StagedDataTask(task.Task):
 
     @property
     def chunk_size(self):
-        return getattr(CONF, opts.ENGINE_GROUP).chunk_size
+        return engine_options().chunk_size
 
     def execute(self, file_path):
         self.staged = staging.staged_path(file_path)
@@ -65,6 +72,36 @@ class StagedDataTask(task.Task):
 
     def process(self, staged, work):
         raise NotImplementedError()
+
+    def write_work(self, estimate, write):
+        """Run ``write(file)`` into a fresh work file; return its result.
+
+        Nothing is written unless the staging area has room for
+        ``estimate`` bytes plus the reserve; a filesystem that fills up
+        anyway is reported as such, and the partial file removed.
+        """
+        staging.check_free_space(os.path.dirname(self.work),
+                                 estimate + engine_options()
+                                 .free_space_reserve)
+        try:
+            with staging.new_file(self.work) as out:
+                return write(out)
+        except OSError as exc:
+            if staging.is_out_of_space(exc):
+                raise exception.StagingFull(
+                    'the staging area filled up while writing image %s'
+                    % self.image_id) from exc
+            raise
+
+    def inspect_work(self, path, disk_format):
+        """Inspect ``path``; remove our work file if it is refused."""
+        try:
+            return inspection.inspect_image(
+                path, disk_format, glance_options.or_image_size_cap(
+                    engine_options().max_virtual_size))
+        except Exception:
+            staging.remove_quietly(self.work)
+            raise
 
     def revert(self, result=None, **kwargs):
         # Whether this task or a later one failed, nothing after us will
@@ -87,4 +124,5 @@ def task_arguments(kwargs):
     return dict(task_id=kwargs.get('task_id'),
                 task_type=kwargs.get('task_type'),
                 action_wrapper=kwargs.get('action_wrapper'),
-                stores=kwargs.get('backend') or [])
+                stores=kwargs.get('backend') or [],
+                context=kwargs.get('context'))
