@@ -1,0 +1,101 @@
+"""Refused imports in a real glance-api (rows of safety-cases.md).
+
+For every refusal: the task message says why, the image is back to
+``queued`` with its store marked failed, staging is empty and nothing was
+stored. Row 20 (success) is in test_import_plugins.py.
+"""
+
+import gzip
+import os
+import subprocess
+
+from glance_accel_import.embedded import client as gclient
+from tests.functional import test_import_plugins
+from tests.unit import data
+
+MiB = 1024 * 1024
+
+
+class RefusalTestBase(test_import_plugins.ImportTestBase):
+
+    plugins = ['accel_decompress', 'image_conversion', 'accel_compress']
+
+    def assertRefused(self, payload, disk_format='raw',
+                      container_format='bare'):
+        path = self.write('upload', payload)
+        exc = self.assertRaises(gclient.ImportFailed,
+                                gclient.create_and_import, self.client, path,
+                                disk_format, container_format)
+        image = dict(self.client.images.get(exc.image['id']))
+        self.assertEqual('queued', image['status'])
+        self.assertEqual('', image.get('os_glance_importing_to_stores', ''))
+        self.assertEqual('fast', image['os_glance_failed_import'])
+        self.assertStagingEmpty()
+        self.assertEqual([], self.stored_files())
+        return exc.message
+
+
+class TestRefusals(RefusalTestBase):
+
+    import_options = {'accel_decompress': {'max_output_size': 64 * MiB}}
+
+    def test_row01_bomb(self):
+        bomb = gzip.compress(bytes(1024 * MiB), compresslevel=9)
+        self.assertLess(len(bomb), 2 * MiB)
+        message = self.assertRefused(bomb)
+        self.assertIn('decompressed data exceeds the limit of 67108864 '
+                      'bytes', message)
+
+    def test_row08_qcow2_data_file(self):
+        qcow2 = self.qcow2(data_file=os.path.join(self.files, 'host-file'))
+        message = self.assertRefused(gzip.compress(qcow2), 'qcow2')
+        self.assertIn('image failed safety checks', message)
+
+    def test_row12_qcow2_content_claimed_raw(self):
+        message = self.assertRefused(gzip.compress(self.qcow2()), 'raw')
+        self.assertIn('image data is qcow2 but its disk_format is raw',
+                      message)
+
+    def test_row12_raw_content_claimed_qcow2(self):
+        message = self.assertRefused(gzip.compress(data.real_bytes(MiB)),
+                                     'qcow2', 'compressed')
+        self.assertIn('image data is raw but its disk_format is qcow2',
+                      message)
+
+
+class TestQuota(RefusalTestBase):
+    """Row 3: under image_size_cap, over the owner's storage quota."""
+
+    import_options = {'DEFAULT': {'user_storage_quota': '20MB'}}
+
+    def test_row03_quota_counts_the_decompressed_size(self):
+        payload = gzip.compress(data.real_bytes(8 * MiB) + bytes(24 * MiB))
+        self.assertLess(len(payload), 20 * MiB)
+        message = self.assertRefused(payload)
+        self.assertIn('would exceed the storage quota of its owner', message)
+
+    def test_under_quota_is_imported(self):
+        plain = data.real_bytes(4 * MiB)
+        path = self.write('small.gz', gzip.compress(plain))
+        image = gclient.create_and_import(self.client, path, 'raw', 'bare')
+        self.assertEqual(plain, self.download(image))
+
+
+class TestStagingFull(RefusalTestBase):
+    """Row 14: the staging filesystem fills up while decompressing."""
+
+    import_options = {'accel_import': {'free_space_reserve': 0}}
+
+    def setUp(self):
+        super().setUp()
+        if os.geteuid() != 0:
+            self.skipTest('mounting a small tmpfs over staging needs root')
+        subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=16m', 'tmpfs',
+                        self.glance.staging_dir], check=True)
+        self.addCleanup(subprocess.run,
+                        ['umount', '-l', self.glance.staging_dir])
+
+    def test_row14_disk_full(self):
+        payload = gzip.compress(data.real_bytes(6 * MiB) + bytes(40 * MiB))
+        message = self.assertRefused(payload)
+        self.assertIn('the staging area filled up', message)
