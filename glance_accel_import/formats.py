@@ -55,3 +55,15 @@ def detect_file_compression(path):
 def starts_member(fmt, data):
     """True if ``data`` begins another member or frame of format ``fmt``."""
     return detect_compression(data[:16]) == fmt
+
+
+def header_error(fmt, head):
+    """Why ``head`` cannot begin a valid member of ``fmt``, or None.
+
+    Decoders differ on what they tolerate (ISA-L ignores gzip's reserved
+    flag bits, zlib refuses them); checking here gives every engine the same
+    verdict.
+    """
+    if fmt == GZIP and len(head) > 3 and head[3] & 0xE0:
+        return 'reserved gzip header flags are set'
+    return None

@@ -99,6 +99,16 @@ def _read_at_least(reader, data, size):
     return data
 
 
+def _member_start(fmt, reader, data):
+    """Read enough to check where a member may begin; refuse bad headers."""
+    data = _read_at_least(reader, data, formats.HEADER_BYTES)
+    if formats.starts_member(fmt, data):
+        problem = formats.header_error(fmt, data)
+        if problem:
+            raise exception.CorruptCompressedData(fmt, problem)
+    return data
+
+
 def _expect_only_zeros(fmt, data, reader, chunk_size):
     while data:
         if data.strip(b'\0'):
@@ -115,7 +125,7 @@ def decode(new_decoder, decode_errors, fmt, reader, sink, chunk_size):
     one extra chunk.
     """
     decoder = new_decoder()
-    pending = b''
+    pending = _member_start(fmt, reader, b'')
     exhausted = False
     while True:
         if decoder.needs_input and not exhausted:
@@ -130,8 +140,7 @@ def decode(new_decoder, decode_errors, fmt, reader, sink, chunk_size):
         if out:
             sink.write(out)
         if decoder.eof:
-            rest = _read_at_least(reader, decoder.unused_data,
-                                  formats.HEADER_BYTES)
+            rest = _member_start(fmt, reader, decoder.unused_data)
             if not rest:
                 return
             if formats.starts_member(fmt, rest):

@@ -181,3 +181,18 @@ class DifferentialTest(testtools.TestCase):
                 self.assertEqual(outcome(reference, payload),
                                  outcome(engine, payload),
                                  'engine %s differs' % name)
+
+
+class FuzzRegressionTest(testtools.TestCase):
+    """Inputs the fuzz target (tests/fuzz) found; each once split engines."""
+
+    def test_reserved_gzip_flags(self):
+        # ISA-L ignored FLG bit 5, zlib refused it: both must refuse.
+        payload = bytes.fromhex('1f8b0820000000000203'
+                                '4b040043beb7e80100000000')
+        for name, engine in ENGINES.items():
+            if engine.probe().available and formats.GZIP in engine.reads:
+                self.assertRaises(exception.CorruptCompressedData,
+                                  engine.decompress, formats.GZIP,
+                                  streams.Reader(io.BytesIO(payload)),
+                                  streams.Sink(io.BytesIO()), CHUNK)
