@@ -11,6 +11,8 @@ have qemu-img || missing+=(qemu-utils)
 have mkfs.ext4 || missing+=(e2fsprogs)
 have gzip || missing+=(gzip)
 have git || missing+=(git)
+# The load test runs Glance on a PostgreSQL server it starts itself.
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing system packages: ${missing[*]}"
     sudo_cmd=""

@@ -29,13 +29,18 @@ class GlanceFunctionalTest(testtools.TestCase):
         self.glance = server.EmbeddedGlance(
             workdir, plugins=self.plugins,
             import_options=self.import_options,
-            image_size_cap=self.image_size_cap)
+            image_size_cap=self.image_size_cap,
+            database_url=self.database_url())
         # The work directory goes away with the test, so keep the server's
         # side of the story with the failure report.
         self.addOnException(self._attach_glance_log)
         self.addCleanup(self.glance.stop)
         self.glance.start()
         self.client = self.glance.client()
+
+    def database_url(self):
+        """SQLAlchemy URL of Glance's database; None means SQLite."""
+        return None
 
     def _attach_glance_log(self, exc_info):
         self.addDetail('glance-api.log',
