@@ -68,6 +68,25 @@ class ImportTestBase(base.GlanceFunctionalTest):
     def assertStagingEmpty(self):
         self.assertEqual([], os.listdir(self.glance.staging_dir))
 
+    def assertRefused(self, payload, disk_format='raw',
+                      container_format='bare'):
+        """The import fails, loses nothing and leaves nothing; return why.
+
+        The image is back to queued with its store marked failed, staging
+        is empty and no store holds data.
+        """
+        path = self.write('upload', payload)
+        exc = self.assertRaises(gclient.ImportFailed,
+                                gclient.create_and_import, self.client, path,
+                                disk_format, container_format)
+        image = dict(self.client.images.get(exc.image['id']))
+        self.assertEqual('queued', image['status'])
+        self.assertEqual('', image.get('os_glance_importing_to_stores', ''))
+        self.assertEqual('fast', image['os_glance_failed_import'])
+        self.assertStagingEmpty()
+        self.assertEqual([], self.stored_files())
+        return exc.message
+
 
 class TestPlugins(ImportTestBase):
 
@@ -109,27 +128,13 @@ class TestPlugins(ImportTestBase):
 
     def test_qcow2_with_backing_file_refused(self):
         payload = gzip.compress(self.qcow2(backing='/etc/passwd'))
-        path = self.write('evil.qcow2.gz', payload)
-        exc = self.assertRaises(gclient.ImportFailed,
-                                gclient.create_and_import, self.client, path,
-                                'qcow2', 'bare')
-        self.assertIn('image failed safety checks', exc.message)
-        image = dict(self.client.images.get(exc.image['id']))
-        self.assertEqual('queued', image['status'])
-        self.assertEqual('', image.get('os_glance_importing_to_stores', ''))
-        self.assertEqual('fast', image['os_glance_failed_import'])
-        self.assertStagingEmpty()
-        self.assertEqual([], self.stored_files())
+        message = self.assertRefused(payload, 'qcow2')
+        self.assertIn('image failed safety checks', message)
 
     def test_corrupt_upload_refused_with_clear_message(self):
         payload = gzip.compress(data.real_bytes(MiB))[:-30]
-        path = self.write('cut.raw.gz', payload)
-        exc = self.assertRaises(gclient.ImportFailed,
-                                gclient.create_and_import, self.client, path,
-                                'raw', 'bare')
-        self.assertIn('corrupt compressed data (gzip): truncated',
-                      exc.message)
-        self.assertStagingEmpty()
+        message = self.assertRefused(payload)
+        self.assertIn('corrupt compressed data (gzip): truncated', message)
 
     def test_plain_image_untouched(self):
         plain = data.real_bytes(3 * MiB)

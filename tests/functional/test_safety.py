@@ -20,20 +20,6 @@ class RefusalTestBase(test_import_plugins.ImportTestBase):
 
     plugins = ['accel_decompress', 'image_conversion', 'accel_compress']
 
-    def assertRefused(self, payload, disk_format='raw',
-                      container_format='bare'):
-        path = self.write('upload', payload)
-        exc = self.assertRaises(gclient.ImportFailed,
-                                gclient.create_and_import, self.client, path,
-                                disk_format, container_format)
-        image = dict(self.client.images.get(exc.image['id']))
-        self.assertEqual('queued', image['status'])
-        self.assertEqual('', image.get('os_glance_importing_to_stores', ''))
-        self.assertEqual('fast', image['os_glance_failed_import'])
-        self.assertStagingEmpty()
-        self.assertEqual([], self.stored_files())
-        return exc.message
-
 
 class TestRefusals(RefusalTestBase):
 
