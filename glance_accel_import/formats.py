@@ -57,13 +57,24 @@ def starts_member(fmt, data):
     return detect_compression(data[:16]) == fmt
 
 
-def header_error(fmt, head):
-    """Why ``head`` cannot begin a valid member of ``fmt``, or None.
+_GZIP_FHCRC = 0x02
+_GZIP_RESERVED = 0xE0
 
-    Decoders differ on what they tolerate (ISA-L ignores gzip's reserved
-    flag bits, zlib refuses them); checking here gives every engine the same
-    verdict.
+
+def header_error(fmt, head):
+    """Why ``head`` cannot begin a member of ``fmt`` we accept, or None.
+
+    Decoders differ on what they tolerate, so the header bits they disagree
+    on are judged here, once, for every engine: ISA-L ignores gzip's
+    reserved flag bits that zlib refuses, and verifies the optional header
+    CRC (FHCRC) differently depending on how the input is split. No common
+    gzip writer (gzip, pigz, igzip, QATzip, Python) sets FHCRC, so members
+    that carry one are refused rather than judged two ways.
     """
-    if fmt == GZIP and len(head) > 3 and head[3] & 0xE0:
+    if fmt != GZIP or len(head) < 4:
+        return None
+    if head[3] & _GZIP_RESERVED:
         return 'reserved gzip header flags are set'
+    if head[3] & _GZIP_FHCRC:
+        return 'gzip header CRC (FHCRC) is not accepted'
     return None

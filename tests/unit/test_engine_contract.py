@@ -19,6 +19,7 @@ from glance_accel_import import exception
 from glance_accel_import import formats
 from glance_accel_import import streams
 from tests.unit import data
+from tests.unit import verdict
 
 CHUNK = 64 * 1024
 ENGINES = manager.load_engines()
@@ -186,13 +187,25 @@ class DifferentialTest(testtools.TestCase):
 class FuzzRegressionTest(testtools.TestCase):
     """Inputs the fuzz target (tests/fuzz) found; each once split engines."""
 
-    def test_reserved_gzip_flags(self):
-        # ISA-L ignored FLG bit 5, zlib refused it: both must refuse.
-        payload = bytes.fromhex('1f8b0820000000000203'
-                                '4b040043beb7e80100000000')
+    def assertEveryEngineRefuses(self, payload, read_size=None):
         for name, engine in ENGINES.items():
             if engine.probe().available and formats.GZIP in engine.reads:
-                self.assertRaises(exception.CorruptCompressedData,
-                                  engine.decompress, formats.GZIP,
-                                  streams.Reader(io.BytesIO(payload)),
-                                  streams.Sink(io.BytesIO()), CHUNK)
+                self.assertEqual(
+                    ('error', 'CorruptCompressedData'),
+                    verdict.decompress_verdict(engine, formats.GZIP, payload,
+                                               CHUNK, read_size=read_size),
+                    name)
+
+    def test_reserved_gzip_flags(self):
+        # ISA-L ignored FLG bit 5, zlib refused it: both must refuse.
+        self.assertEveryEngineRefuses(bytes.fromhex(
+            '1f8b0820000000000203' '4b040043beb7e80100000000'))
+
+    def test_header_crc(self):
+        # With FHCRC set, ISA-L's verdict depended on how the input was
+        # split (and it once returned 1 byte of a 51-byte payload).
+        payload = bytes.fromhex(
+            '1f8b081f8b0800000000020000034b040043beb7e8010000001f8b08000000'
+            '00800203aba820150060038a62ac320000000000')
+        for read_size in (None, 1, 3, 5):
+            self.assertEveryEngineRefuses(payload, read_size)
