@@ -18,6 +18,8 @@ _PIPELINE = ('cors http_proxy_to_wsgi versionnegotiation osprofiler '
              'context rootapp')
 
 STORE = 'fast'
+# A second store, so that copy-image has somewhere to copy to.
+SPARE_STORE = 'spare'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +50,10 @@ class Layout:
     @property
     def store_dir(self):
         return self._path('images')
+
+    @property
+    def spare_store_dir(self):
+        return self._path('images-spare')
 
     @property
     def staging_dir(self):
@@ -105,7 +111,7 @@ def _write_ini(path, sections):
 
 def api_conf_sections(layout, port, image_size_cap=None, database_url=None):
     default = {
-        'enabled_backends': '%s:file' % STORE,
+        'enabled_backends': '%s:file,%s:file' % (STORE, SPARE_STORE),
         'enabled_import_methods': bracketed(['glance-direct', 'web-download',
                                              'copy-image']),
         'worker_self_reference_url': 'http://127.0.0.1:%d' % port,
@@ -116,10 +122,15 @@ def api_conf_sections(layout, port, image_size_cap=None, database_url=None):
     return {
         'DEFAULT': default,
         'database': {
-            'connection': database_url or 'sqlite:///%s' % layout.sqlite_path,
+            # SQLite's default 5 s busy timeout is too short on a loaded
+            # machine: the import task's writes then fail with "database is
+            # locked" while a status poll holds the file.
+            'connection': database_url or 'sqlite:///%s?timeout=60'
+            % layout.sqlite_path,
         },
         'glance_store': {'default_backend': STORE},
         STORE: {'filesystem_store_datadir': layout.store_dir},
+        SPARE_STORE: {'filesystem_store_datadir': layout.spare_store_dir},
         'os_glance_staging_store': {
             'filesystem_store_datadir': layout.staging_dir,
         },
@@ -208,7 +219,8 @@ def write_config(workdir, port, plugins=(), import_options=None,
     glance-image-import.conf, where the import plugins read their options.
     """
     layout = Layout(os.path.abspath(workdir))
-    for path in (layout.config_dir, layout.store_dir, layout.staging_dir,
+    for path in (layout.config_dir, layout.store_dir,
+                 layout.spare_store_dir, layout.staging_dir,
                  layout.tasks_dir, layout.lock_dir):
         os.makedirs(path, exist_ok=True)
     _write_ini(layout.api_conf,

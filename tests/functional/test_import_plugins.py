@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import os
 import subprocess
+import time
 
 from glance_accel_import import diskimage
 from glance_accel_import.embedded import client as gclient
@@ -168,4 +169,32 @@ class TestWithImageConversion(ImportTestBase):
         self.assertStoredIs(image, stored)
         self.assertEqual(hashlib.sha256(raw).hexdigest(),
                          image[properties.UNCOMPRESSED_SHA256])
+        self.assertStagingEmpty()
+
+
+class TestCopyImage(ImportTestBase):
+    """Row 19: copy-image runs no plugin; the copy is the stored bytes."""
+
+    plugins = ['accel_decompress', 'image_conversion', 'accel_compress']
+
+    def test_copy_image_changes_nothing(self):
+        path = self.write('plain.raw', data.real_bytes(2 * MiB))
+        image = gclient.create_and_import(self.client, path, 'raw',
+                                          'compressed')
+        stored = _read(os.path.join(self.glance.store_dir, image['id']))
+        self.client.images.image_import(image['id'], method='copy-image',
+                                        stores=['spare'])
+        deadline = time.monotonic() + 120
+        while 'spare' not in image['stores'].split(','):
+            self.assertLess(time.monotonic(), deadline, image)
+            time.sleep(0.25)
+            image = dict(self.client.images.get(image['id']))
+        copied = _read(os.path.join(self.glance.layout.spare_store_dir,
+                                    image['id']))
+        self.assertEqual(stored, copied)
+        after = dict(self.client.images.get(image['id']))
+        for key in ('size', 'virtual_size', 'checksum', 'os_hash_value',
+                    'container_format', properties.UNCOMPRESSED_SHA256,
+                    properties.COMPRESSION_ENGINE):
+            self.assertEqual(image[key], after[key], key)
         self.assertStagingEmpty()
