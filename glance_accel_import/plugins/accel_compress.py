@@ -10,6 +10,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 from taskflow.patterns import linear_flow
 
+from glance_accel_import.engines import fallback
 from glance_accel_import.engines import manager
 from glance_accel_import import formats
 from glance_accel_import import inspection
@@ -55,15 +56,17 @@ class _CompressImage(base.StagedDataTask):
                      self.image_id)
             return
         inspected = inspection.inspect_image(staged, disk_format)
-        engine = manager.select(manager.COMPRESS, group.format, self.engines)
-        with staging.new_file(work) as out:
-            result = streams.compress_file(engine, group.format, group.level,
-                                           staged, out, self.chunk_size)
+        outcome = fallback.run(
+            manager.COMPRESS, group.format, self.engines, work,
+            lambda engine, out: streams.compress_file(
+                engine, group.format, group.level, staged, out,
+                self.chunk_size))
+        result = outcome.result
         staging.replace(work, staged)
         self._record(result, inspected)
-        LOG.info('Image %s compressed by engine %s: %d -> %d bytes in %.1fs',
-                 self.image_id, engine.name, result.bytes_in,
-                 result.bytes_out, result.seconds)
+        LOG.info('Image %s compressed by engine %s (%s): %d -> %d bytes in '
+                 '%.1fs', self.image_id, result.engine, outcome.why(),
+                 result.bytes_in, result.bytes_out, result.seconds)
 
     def _record(self, result, inspected):
         with self.action_wrapper as action:

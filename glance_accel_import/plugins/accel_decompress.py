@@ -10,6 +10,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 from taskflow.patterns import linear_flow
 
+from glance_accel_import.engines import fallback
 from glance_accel_import.engines import manager
 from glance_accel_import import formats
 from glance_accel_import import inspection
@@ -49,11 +50,12 @@ class _DecompressImage(base.StagedDataTask):
         with self.action_wrapper as action:
             disk_format = action.image_disk_format
             container_format = action.image_container_format
-        engine = manager.select(manager.DECOMPRESS, fmt, self.engines)
-        with staging.new_file(work) as out:
-            result = streams.decompress_file(engine, fmt, staged, out,
-                                             self.chunk_size,
-                                             limit=output_limit())
+        outcome = fallback.run(
+            manager.DECOMPRESS, fmt, self.engines, work,
+            lambda engine, out: streams.decompress_file(
+                engine, fmt, staged, out, self.chunk_size,
+                limit=output_limit()))
+        result = outcome.result
         try:
             inspected = inspection.inspect_image(work, disk_format)
         except Exception:
@@ -61,9 +63,10 @@ class _DecompressImage(base.StagedDataTask):
             raise
         staging.replace(work, staged)
         self._record(result, inspected, container_format)
-        LOG.info('Image %s decompressed (%s) by engine %s: %d -> %d bytes '
-                 'in %.1fs', self.image_id, fmt, engine.name,
-                 result.bytes_in, result.bytes_out, result.seconds)
+        LOG.info('Image %s decompressed (%s) by engine %s (%s): %d -> %d '
+                 'bytes in %.1fs', self.image_id, fmt, result.engine,
+                 outcome.why(), result.bytes_in, result.bytes_out,
+                 result.seconds)
 
     def _record(self, result, inspected, container_format):
         keep_compressed = (container_format == accel_compress.COMPRESSED
