@@ -92,10 +92,10 @@ def _decompress(engine, fmt, payload):
 
 
 def _reader_of(fmt, engines, besides):
-    """Another available engine that reads ``fmt``, preferring software."""
+    """Another available engine that reads ``fmt``, stdlib if it can."""
     others = [e for e in engines.values()
               if e is not besides and fmt in e.reads and e.probe().available]
-    others.sort(key=lambda e: (e.hardware, e.name != 'stdlib'))
+    others.sort(key=lambda e: (e.name != 'stdlib', e.hardware, e.name))
     return others[0] if others else None
 
 
