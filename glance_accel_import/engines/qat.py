@@ -24,6 +24,7 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 import zlib
 
 from oslo_config import cfg
@@ -90,6 +91,22 @@ Possible values:
 
 Related options:
     * [accel_compress] format
+"""),
+    cfg.IntOpt('stall_timeout',
+               default=60,
+               min=1,
+               help="""
+Seconds qzip may go without reading input or writing output before it is
+killed and the job treated as an engine failure.
+
+A QAT device that is reset or removed can leave qzip waiting forever; this
+turns that into a failure that the fallback policy handles like any other.
+
+Possible values:
+    * A positive number of seconds.
+
+Related options:
+    * [accel_import] fallback_policy
 """),
     cfg.StrOpt('sysfs_root',
                default='/sys',
@@ -174,6 +191,32 @@ class _StderrWatch(threading.Thread):
         return self.lines[-1] if self.lines else 'no message'
 
 
+class _Watchdog(threading.Thread):
+    """Kill qzip if ``progress()`` stays the same for ``timeout`` seconds."""
+
+    def __init__(self, process, timeout, progress):
+        super().__init__(daemon=True)
+        self._process, self._timeout = process, timeout
+        self._progress = progress
+        self._done = threading.Event()
+        self.fired = False
+
+    def run(self):
+        last, since = self._progress(), time.monotonic()
+        while not self._done.wait(min(1.0, self._timeout / 4)):
+            now = self._progress()
+            if now != last:
+                last, since = now, time.monotonic()
+            elif time.monotonic() - since >= self._timeout:
+                self.fired = True
+                self._process.kill()
+                return
+
+    def stop(self):
+        self._done.set()
+        self.join()
+
+
 class QatEngine(base.Engine):
     name = 'qat'
     hardware = True
@@ -228,8 +271,11 @@ class QatEngine(base.Engine):
         feeder = _Feeder(reader, process.stdin, chunk_size)
         watch = _StderrWatch(process)
         verifier = gzip_verify.GzipVerifier(self.name)
-        feeder.start()
-        watch.start()
+        timeout = self.conf.stall_timeout
+        watchdog = _Watchdog(process, timeout,
+                             lambda: (feeder.length, verifier.length))
+        for thread in (feeder, watch, watchdog):
+            thread.start()
         try:
             while True:
                 data = process.stdout.read1(chunk_size)
@@ -239,6 +285,7 @@ class QatEngine(base.Engine):
                 sink.write(data)
             status = process.wait()
         finally:
+            watchdog.stop()
             if process.poll() is None:
                 process.kill()
                 process.wait()
@@ -248,6 +295,11 @@ class QatEngine(base.Engine):
             process.stderr.close()
         if feeder.source_error is not None:
             raise feeder.source_error
+        if watchdog.fired:
+            raise exception.EngineFailed(
+                self.name, 'qzip made no progress for %d s after %d bytes of '
+                'input (device hung or gone?) and was killed'
+                % (timeout, feeder.length))
         if watch.fallback_line is not None:
             raise exception.EngineFailed(
                 self.name, 'qzip found no usable QAT device and fell back to '

@@ -118,6 +118,9 @@ class FailureTest(testscenarios.WithScenarios, testtools.TestCase):
                                    'expect': ['status 1', 'device gone']}),
         ('killed', {'mode': 'killed', 'hardware': True,
                     'expect': ['qzip exited with status -9']}),
+        ('device-hangs', {'mode': 'hang', 'hardware': True,
+                          'expect': ['qzip made no progress for 1 s',
+                                     'and was killed']}),
         ('truncated', {'mode': 'truncate', 'hardware': True,
                        'expect': ['output ends inside gzip member 7']}),
         ('bad-crc', {'mode': 'bad_crc', 'hardware': True,
@@ -135,8 +138,9 @@ class FailureTest(testscenarios.WithScenarios, testtools.TestCase):
     ]
 
     def test_failure_is_reported(self):
-        self.useFixture(qat_fakes.ReadyQat(fail=self.mode,
-                                           hardware=self.hardware))
+        ready = self.useFixture(qat_fakes.ReadyQat(fail=self.mode,
+                                                   hardware=self.hardware))
+        ready.conf.set_override('stall_timeout', 1, group=qat_fakes.GROUP)
         engine = qat.QatEngine()
         self.assertTrue(engine.probe().available)
         plain = data.real_bytes(7 * 64 * 1024)
