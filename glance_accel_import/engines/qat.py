@@ -20,6 +20,7 @@ be the same whatever engine runs, and ISA-L decodes at several hundred MB/s
 on one core, so hardware would save little there.
 """
 
+import contextlib
 import re
 import shutil
 import subprocess
@@ -144,7 +145,6 @@ class _Feeder(threading.Thread):
         self.length = 0
         self.crc32 = 0
         self.source_error = None
-        self.broken_pipe = False
 
     def run(self):
         try:
@@ -159,13 +159,11 @@ class _Feeder(threading.Thread):
                 self.length += len(data)
                 self.crc32 = zlib.crc32(data, self.crc32)
                 self._pipe.write(data)
-        except (BrokenPipeError, ValueError):
-            self.broken_pipe = True  # qzip died; its exit status says why
+        except BrokenPipeError:
+            pass  # qzip stopped reading; its exit status says why
         finally:
-            try:
+            with contextlib.suppress(BrokenPipeError):
                 self._pipe.close()
-            except BrokenPipeError:
-                self.broken_pipe = True
 
 
 class _StderrWatch(threading.Thread):
@@ -305,9 +303,11 @@ class QatEngine(base.Engine):
                 self.name, 'qzip found no usable QAT device and fell back to '
                 'software (%s)' % watch.fallback_line)
         if status != 0:
+            ended = ('was killed by signal %d' % -status if status < 0
+                     else 'exited with status %d' % status)
             raise exception.EngineFailed(
-                self.name, 'qzip exited with status %d after %d bytes of '
-                'input: %s' % (status, feeder.length, watch.last()))
+                self.name, 'qzip %s after %d bytes of input: %s'
+                % (ended, feeder.length, watch.last()))
         verifier.finish(feeder.length, feeder.crc32)
         LOG.debug('qzip wrote %d gzip members for %d bytes', verifier.members,
                   feeder.length)

@@ -117,7 +117,7 @@ class FailureTest(testscenarios.WithScenarios, testtools.TestCase):
         ('device-gone-midstream', {'mode': 'midstream', 'hardware': True,
                                    'expect': ['status 1', 'device gone']}),
         ('killed', {'mode': 'killed', 'hardware': True,
-                    'expect': ['qzip exited with status -9']}),
+                    'expect': ['qzip was killed by signal 9']}),
         ('device-hangs', {'mode': 'hang', 'hardware': True,
                           'expect': ['qzip made no progress for 1 s',
                                      'and was killed']}),
