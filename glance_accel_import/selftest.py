@@ -120,8 +120,9 @@ def _guarded(operation, fmt, attempt):
 def _compress_step(engine, fmt, plain, engines):
     def attempt():
         packed, seconds = _compress(engine, fmt, plain)
-        reader = engine if fmt in engine.reads else \
-            _reader_of(fmt, engines, engine)
+        # Another engine reads it back, so the check is independent.
+        reader = _reader_of(fmt, engines, engine) or (
+            engine if fmt in engine.reads else None)
         if reader is None:
             return Step('compress', fmt, False,
                         detail='no engine can read %s to verify it' % fmt)

@@ -8,6 +8,7 @@ run leaves no partial output behind.
 import argparse
 import dataclasses
 import json
+import logging
 import os
 import sys
 
@@ -56,10 +57,11 @@ def _self_test(args, engines):
                 continue
             for step in r.steps:
                 if step.ok:
-                    ratio = ' ratio %.2f' % step.ratio if step.ratio else ''
-                    print('%-8s %-8s ok      %-10s %-6s %7.0f MB/s%s %s' % (
+                    extra = ['ratio %.2f' % step.ratio] if step.ratio else []
+                    extra += [step.detail] if step.detail else []
+                    print(('%-8s %-8s ok      %-10s %-6s %7.0f MB/s  %s' % (
                         r.name, kind, step.operation, step.fmt,
-                        step.mb_per_s, ratio, step.detail))
+                        step.mb_per_s, ', '.join(extra))).rstrip())
                 else:
                     print('%-8s %-8s FAILED  %-10s %-6s %s' % (
                         r.name, kind, step.operation, step.fmt, step.detail))
@@ -95,9 +97,6 @@ def _run_stream(args, operation, fmt, engines, stream):
             bar.close()
     staging.replace(tmp, args.dst)
     result = outcome.result
-    for failure in outcome.failures:
-        print('glance-accel-import %s: warning: %s; restarted from byte 0 '
-              'on the next engine' % (args.command, failure), file=sys.stderr)
     if args.json:
         print(json.dumps({'engine': result.engine, 'format': result.fmt,
                           'bytes_in': result.bytes_in,
@@ -202,6 +201,11 @@ def _load_config(args):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    # Warnings (an engine failed and another restarted the job) go to
+    # stderr as single lines; the result stays alone on stdout.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format='glance-accel-import: %(levelname)s: '
+                               '%(message)s')
     try:
         _load_config(args)
         return args.func(args, manager.load_engines()) or 0

@@ -134,8 +134,8 @@ class CompressFallbackTest(testtools.TestCase):
         result = self.compress(fail='midstream')
         self.assertEqual(0, result.returncode, result.stderr)
         self.assertEqual('isal', json.loads(result.stdout)['engine'])
-        self.assertIn('warning: engine qat failed', result.stderr)
-        self.assertIn('restarted from byte 0', result.stderr)
+        self.assertIn('WARNING: engine qat failed', result.stderr)
+        self.assertIn('starts again from byte 0', result.stderr)
         with open(self.tmp.join('out.gz'), 'rb') as f:
             self.assertEqual(self.plain, gzip.decompress(f.read()))
         self.assertEqual(['accel.conf', 'disk.raw', 'out.gz'],
