@@ -113,24 +113,42 @@ class RealQzipTest(testtools.TestCase):
     def _file_mode(self, tool, *args, files=('disk.img',)):
         work = self.useFixture(fixtures.TempDir()).path
         for name in files:
+            payload = self.plain[:100000]
+            if name.endswith('.gz'):
+                payload = gzip.compress(payload)
             with open(os.path.join(work, name), 'wb') as f:
-                f.write(self.plain[:100000])
+                f.write(payload)
         result = self.run_qzip(*args, *files, tool=tool, cwd=work)
-        return result.returncode == 0, sorted(os.listdir(work))
+        first_line = (result.stdout.splitlines() or [b''])[0]
+        return result.returncode, sorted(os.listdir(work)), first_line
 
-    def test_fake_matches_the_real_file_mode(self):
+    def test_fake_matches_the_real_command_line(self):
         cases = [
-            ('-k',),                       # keeps disk.img, writes .gz
-            (),                            # replaces disk.img by .gz
-            ('-k', '-o', 'named'),         # -o NAME writes NAME.gz
+            (('-k',), ('disk.img',)),          # keeps the input, adds .gz
+            ((), ('disk.img',)),               # replaces the input
+            (('-k', '-o', 'named'), ('disk.img',)),   # writes named.gz
+            (('-k',), ('disk.img.gz',)),       # already .gz: unchanged
+            (('-d', '-k'), ('disk.raw',)),     # -d needs a .gz suffix
+            (('-d',), ('disk.img.gz',)),       # strips the suffix
+            (('-d', '-o', 'out'), ('disk.img.gz',)),  # -o NAME as is
+            ((), ('missing.img',)),
+            (('-L', '10'), ('disk.img',)),     # levels are 1..9
+            (('-C', '1048576'), ('disk.img',)),  # below 1 MiB only
+            (('-O', 'zip'), ('disk.img',)),
         ]
-        for args in cases:
-            self.assertEqual(self._file_mode(self.qzip, *args),
-                             self._file_mode(qat_fakes.FAKE_QZIP, *args),
-                             args)
-        # Decompression needs a .gz suffix.
-        real = self._file_mode(self.qzip, '-d', '-k', files=('disk.raw',))
-        fake = self._file_mode(qat_fakes.FAKE_QZIP, '-d', '-k',
-                               files=('disk.raw',))
-        self.assertEqual((False, ['disk.raw']), real)
-        self.assertEqual(real, fake)
+        for args, files in cases:
+            real = self._file_mode(self.qzip, *args, files=files)
+            fake = self._file_mode(qat_fakes.FAKE_QZIP, *args, files=files)
+            self.assertEqual(real, fake, (args, files))
+
+    def test_fake_writes_the_same_software_framing(self):
+        # Header bytes (up to the sizes in the 'QZ' field) and member count
+        # match; the deflate data may differ between zlib builds.
+        for framing, header in (('gzipext', 16), ('gzip', 10)):
+            args = ('-L', '1', '-O', framing)
+            real = self.run_qzip(*args, input=self.plain).stdout
+            fake = self.run_qzip(*args, input=self.plain,
+                                 tool=qat_fakes.FAKE_QZIP).stdout
+            self.assertEqual(real[:header], fake[:header], framing)
+            self.assertEqual(len(gzip_members(real)),
+                             len(gzip_members(fake)), framing)
