@@ -74,7 +74,10 @@ class StagedDataTask(task.Task):
             if path:
                 staging.remove_quietly(path)
         with self.action_wrapper as action:
-            action.set_image_attribute(status='queued')
+            # Both plugins revert when a later task fails: only the first
+            # may move the image back, as Glance refuses queued -> queued.
+            if action.image_status != 'queued':
+                action.set_image_attribute(status='queued')
             if self.stores:
                 action.remove_importing_stores(self.stores)
                 action.add_failed_stores(self.stores)
