@@ -59,3 +59,16 @@ class QuotaExceeded(AccelImportError):
 
 class StagingFull(AccelImportError):
     """The staging area has no room for the new file."""
+
+
+class EngineFailed(AccelImportError):
+    """An engine broke down; another engine may redo the work from scratch.
+
+    Raised for faults of the engine (a tool that exits with an error, a
+    device that disappears, output that fails verification), never for bad
+    user data, so retrying on another engine is safe and useful.
+    """
+
+    def __init__(self, engine, detail):
+        self.engine = engine
+        super().__init__('engine %s failed: %s' % (engine, detail))

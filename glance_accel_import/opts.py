@@ -4,6 +4,8 @@ Glance reads these from ``glance-image-import.conf`` (or ``glance-api.conf``).
 ``list_opts`` feeds oslo-config-generator, which writes the sample in ``etc/``.
 """
 
+from importlib import metadata
+
 from oslo_config import cfg
 
 ENGINE_GROUP = 'accel_import'
@@ -29,28 +31,59 @@ Possible values:
       then software engines fastest first.
     * A comma-separated list of engine names, as listed by
       ``glance-accel-import engines``: for example ``isal`` (ISA-L, gzip) or
-      ``stdlib`` (Python's zlib, gzip; also reads bzip2 and xz). Engines not
-      listed are not used.
+      ``stdlib`` (Python's zlib, gzip; also reads bzip2 and xz) or ``qat``
+      (Intel QAT through qzip, gzip). Engines not listed are not used.
 
 Related options:
-    * allow_software_fallback
+    * fallback_policy
 """),
-    cfg.BoolOpt('allow_software_fallback',
-                default=True,
-                help="""
-Allow software engines to do the work when no hardware engine is available.
+    cfg.StrOpt('fallback_policy',
+               default='prefer_hardware',
+               choices=[
+                   ('prefer_hardware', 'hardware engines and software '
+                                       'engines, in engine_order'),
+                   ('hardware_only', 'hardware engines only'),
+                   ('software_only', 'software engines only'),
+               ],
+               help="""
+Which kinds of engine may do the work, and so where an import goes when a
+hardware engine is missing or fails.
 
-When False, only hardware engines are used and an import that needs one fails
-with a clear error if none is ready. Software engines use the Glance node's
-CPUs.
+Engines are tried in ``engine_order``. An engine that fails part-way (for
+example a QAT device that disappears, or output that fails verification) is
+abandoned: its partial output is discarded and the next allowed engine
+starts again from the first byte into a fresh file.
 
 Possible values:
-    * True: use the first available engine in ``engine_order``, hardware or
-      software.
-    * False: use hardware engines only.
+    * prefer_hardware (the default): hardware and software engines; with the
+      default order hardware is tried first and software takes over when
+      it is unavailable or fails.
+    * hardware_only: only hardware engines; an import fails with a clear
+      error when none is ready or all fail. Use it when the Glance nodes'
+      CPUs must not do compression.
+    * software_only: only software engines, even where hardware exists.
 
 Related options:
     * engine_order
+    * allow_software_fallback (deprecated; False means hardware_only)
+"""),
+    cfg.BoolOpt('allow_software_fallback',
+                default=True,
+                deprecated_for_removal=True,
+                deprecated_reason='Replaced by ``fallback_policy``, which '
+                                  'can also exclude hardware.',
+                help="""
+Allow software engines to do the work when no hardware engine is available.
+
+Deprecated: use ``fallback_policy``. False has the effect of
+``fallback_policy = hardware_only``, whatever ``fallback_policy`` says.
+
+Possible values:
+    * True: ``fallback_policy`` decides.
+    * False: use hardware engines only.
+
+Related options:
+    * fallback_policy
 """),
     cfg.IntOpt('max_virtual_size',
                default=0,
@@ -217,10 +250,27 @@ def register_opts(conf):
     conf.register_opts(compress_opts, group=COMPRESS_GROUP)
 
 
+ENGINE_NAMESPACE = 'glance_accel_import.engines'
+
+
+def engine_opts_by_group():
+    """Options that installed engines declare (``Engine.options``)."""
+    found = []
+    for ep in metadata.entry_points(group=ENGINE_NAMESPACE):
+        try:
+            engine_class = ep.load()
+        except Exception:  # a broken engine is reported by load_engines
+            continue
+        if getattr(engine_class, 'options', ()):
+            found.append((engine_class.option_group(),
+                          list(engine_class.options)))
+    return found
+
+
 def list_opts():
     """Options for oslo-config-generator, groups sorted for a stable sample."""
     return sorted([
         (COMPRESS_GROUP, compress_opts),
         (DECOMPRESS_GROUP, decompress_opts),
         (ENGINE_GROUP, engine_opts),
-    ])
+    ] + engine_opts_by_group(), key=lambda item: item[0])

@@ -8,9 +8,13 @@ run leaves no partial output behind.
 import argparse
 import dataclasses
 import json
+import logging
 import os
 import sys
 
+from oslo_config import cfg
+
+from glance_accel_import.engines import fallback
 from glance_accel_import.engines import manager
 from glance_accel_import import exception
 from glance_accel_import import formats
@@ -19,9 +23,14 @@ from glance_accel_import import staging
 from glance_accel_import import streams
 
 EXIT_ERROR = 1
+#: Where Glance reads the options of import plugins.
+GLANCE_CONFIG_FILES = ('/etc/glance/glance-api.conf',
+                       '/etc/glance/glance-image-import.conf')
 
 
 def _print_engines(args, engines):
+    if args.self_test:
+        return _self_test(args, engines)
     statuses = manager.describe(engines)
     if args.json:
         print(json.dumps([dataclasses.asdict(s) for s in statuses],
@@ -31,7 +40,32 @@ def _print_engines(args, engines):
         print('%-8s %-13s %-8s reads=%s writes=%s  %s' % (
             s.name, 'available' if s.available else 'unavailable',
             'hardware' if s.hardware else 'software',
-            ','.join(s.reads), ','.join(s.writes), s.reason))
+            ','.join(s.reads) or '-', ','.join(s.writes) or '-', s.reason))
+
+
+def _self_test(args, engines):
+    from glance_accel_import import selftest
+    reports = selftest.run(engines, args.sample_mib * opts.MiB)
+    if args.json:
+        print(json.dumps([dict(dataclasses.asdict(r), ok=r.ok)
+                          for r in reports], indent=2))
+    else:
+        for r in reports:
+            kind = 'hardware' if r.hardware else 'software'
+            if not r.available:
+                print('%-8s %-8s skipped: %s' % (r.name, kind, r.reason))
+                continue
+            for step in r.steps:
+                if step.ok:
+                    extra = ['ratio %.2f' % step.ratio] if step.ratio else []
+                    extra += [step.detail] if step.detail else []
+                    print(('%-8s %-8s ok      %-10s %-6s %7.0f MB/s  %s' % (
+                        r.name, kind, step.operation, step.fmt,
+                        step.mb_per_s, ', '.join(extra))).rstrip())
+                else:
+                    print('%-8s %-8s FAILED  %-10s %-6s %s' % (
+                        r.name, kind, step.operation, step.fmt, step.detail))
+    return 0 if all(r.ok for r in reports) else EXIT_ERROR
 
 
 def _progress_bar(args, total):
@@ -42,24 +76,27 @@ def _progress_bar(args, total):
                      unit_divisor=1024, file=sys.stderr)
 
 
-def _write_atomically(dst, write):
-    """Run ``write(file)`` into a temporary beside ``dst``, then rename."""
-    tmp = os.path.join(os.path.dirname(os.path.abspath(dst)),
-                       '.%s.partial' % os.path.basename(dst))
-    with staging.new_file(tmp) as out:
-        result = write(out)
-    staging.replace(tmp, dst)
-    return result
+def _run_stream(args, operation, fmt, engines, stream):
+    """Write ``args.dst`` through a temporary file, engine after engine.
 
-
-def _run_stream(args, stream):
+    ``stream(engine, out, progress)`` does one attempt; ``fallback.run``
+    restarts from byte 0 on the next engine if one fails.
+    """
+    tmp = os.path.join(os.path.dirname(os.path.abspath(args.dst)),
+                       '.%s.partial' % os.path.basename(args.dst))
     bar = _progress_bar(args, os.path.getsize(args.src))
     try:
-        result = _write_atomically(
-            args.dst, lambda out: stream(out, bar.update if bar else None))
+        outcome = fallback.run(
+            operation, fmt, engines, tmp,
+            lambda engine, out: stream(engine, out,
+                                       bar.update if bar else None),
+            forced=args.engine,
+            on_restart=lambda engine, exc: bar and bar.reset())
     finally:
         if bar is not None:
             bar.close()
+    staging.replace(tmp, args.dst)
+    result = outcome.result
     if args.json:
         print(json.dumps({'engine': result.engine, 'format': result.fmt,
                           'bytes_in': result.bytes_in,
@@ -75,11 +112,10 @@ def _run_stream(args, stream):
 
 
 def _compress(args, engines):
-    engine = manager.select(manager.COMPRESS, args.format, engines,
-                            forced=args.engine)
-    _run_stream(args, lambda out, progress: streams.compress_file(
-        engine, args.format, args.level, args.src, out, args.chunk_size,
-        progress=progress))
+    _run_stream(args, manager.COMPRESS, args.format, engines,
+                lambda engine, out, progress: streams.compress_file(
+                    engine, args.format, args.level, args.src, out,
+                    args.chunk_size, progress=progress))
 
 
 def _decompress(args, engines):
@@ -87,11 +123,10 @@ def _decompress(args, engines):
     if fmt is None:
         raise exception.UnsupportedCompression(
             '%s is not compressed data of any known format' % args.src)
-    engine = manager.select(manager.DECOMPRESS, fmt, engines,
-                            forced=args.engine)
-    _run_stream(args, lambda out, progress: streams.decompress_file(
-        engine, fmt, args.src, out, args.chunk_size, limit=args.max_size,
-        progress=progress))
+    _run_stream(args, manager.DECOMPRESS, fmt, engines,
+                lambda engine, out, progress: streams.decompress_file(
+                    engine, fmt, args.src, out, args.chunk_size,
+                    limit=args.max_size, progress=progress))
 
 
 def _demo(args, engines):
@@ -110,10 +145,19 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog='glance-accel-import',
         description='Accelerated image compression for Glance import.')
+    parser.add_argument('--config-file', action='append', default=None,
+                        help='read options from this file (repeatable); '
+                             'by default the Glance files that exist of %s'
+                             % ', '.join(GLANCE_CONFIG_FILES))
     sub = parser.add_subparsers(dest='command', required=True)
 
     engines = sub.add_parser('engines', help='list compression engines')
     engines.add_argument('--json', action='store_true')
+    engines.add_argument('--self-test', action='store_true',
+                         help='compress and verify a sample with every '
+                              'available engine and show its throughput')
+    engines.add_argument('--sample-mib', type=_positive_int, default=16,
+                         help='size of the self-test sample (MiB)')
     engines.set_defaults(func=_print_engines)
 
     for name, func in (('compress', _compress),
@@ -147,11 +191,26 @@ def build_parser():
     return parser
 
 
+def _load_config(args):
+    files = args.config_file
+    if files is None:
+        files = [f for f in GLANCE_CONFIG_FILES if os.path.exists(f)]
+    cfg.CONF([], project='glance', default_config_files=files,
+             default_config_dirs=[], use_env=False)
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    # Warnings (an engine failed and another restarted the job) go to
+    # stderr as single lines; the result stays alone on stdout.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format='glance-accel-import: %(levelname)s: '
+                               '%(message)s')
     try:
+        _load_config(args)
         return args.func(args, manager.load_engines()) or 0
-    except (exception.AccelImportError, OSError) as exc:
+    except (exception.AccelImportError, OSError,
+            cfg.ConfigFilesNotFoundError) as exc:
         print('glance-accel-import %s: error: %s' % (args.command, exc),
               file=sys.stderr)
         return EXIT_ERROR

@@ -4,7 +4,11 @@ import abc
 import dataclasses
 import typing
 
+from oslo_config import cfg
+
 from glance_accel_import import streams
+
+CONF = cfg.CONF
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +68,21 @@ class Engine(abc.ABC):
     speed_rank: typing.ClassVar[int] = 0
     #: Exceptions a decoder raises for corrupt input.
     decode_errors: typing.ClassVar[tuple] = ()
+    #: oslo.config options of this engine, in group ``option_group()``.
+    #: ``opts.list_opts`` finds them through the entry point, so an engine
+    #: with settings needs no edit anywhere else.
+    options: typing.ClassVar[tuple] = ()
+
+    @classmethod
+    def option_group(cls):
+        return 'accel_%s' % cls.name
+
+    @property
+    def conf(self):
+        """This engine's option group, registered on first use."""
+        group = self.option_group()
+        CONF.register_opts(list(self.options), group=group)
+        return getattr(CONF, group)
 
     @abc.abstractmethod
     def probe(self) -> Probe:

@@ -61,15 +61,30 @@ def _handles(engine, operation, fmt):
     return fmt in formats
 
 
-def _refusal(engine, operation, fmt, allow_software):
+PREFER_HARDWARE = 'prefer_hardware'
+HARDWARE_ONLY = 'hardware_only'
+SOFTWARE_ONLY = 'software_only'
+
+
+def fallback_policy():
+    """The effective policy, honouring the deprecated boolean option."""
+    group = getattr(CONF, opts.ENGINE_GROUP)
+    if not group.allow_software_fallback:
+        return HARDWARE_ONLY
+    return group.fallback_policy
+
+
+def _refusal(engine, operation, fmt, policy):
     """Why ``engine`` cannot do this job here, or None if it can."""
     if not _handles(engine, operation, fmt):
         return 'cannot %s %s' % (operation, fmt)
+    if policy == HARDWARE_ONLY and not engine.hardware:
+        return 'software engine, and fallback_policy is %s' % policy
+    if policy == SOFTWARE_ONLY and engine.hardware:
+        return 'hardware engine, and fallback_policy is %s' % policy
     probe = engine.probe()
     if not probe.available:
         return 'unavailable: %s' % probe.reason
-    if not probe.hardware and not allow_software:
-        return 'software engine, and allow_software_fallback is False'
     return None
 
 
@@ -81,31 +96,53 @@ def default_order(engines):
     return sorted(engines, key=rank)
 
 
-def select(operation, fmt, engines, order=None, allow_software=None,
-           forced=None):
-    """Return the engine that should ``operation`` (compress/decompress) fmt.
+def candidates(operation, fmt, engines, order=None, policy=None,
+               forced=None):
+    """Engines that may ``operation`` fmt, in order, and why not the others.
 
-    ``forced`` names one engine and bypasses the order and fallback policy.
-    Raises ``NoEngineAvailable`` with every candidate's reason otherwise.
+    Returns ``(usable, reasons)``: the engines to try, best first, and one
+    ``'name: reason'`` for each engine passed over. ``forced`` names one
+    engine and bypasses the order and fallback policy.
     """
     group = getattr(CONF, opts.ENGINE_GROUP)
     if forced is not None:
-        names, allow_software = [forced], True
+        names, policy = [forced], PREFER_HARDWARE
     else:
         names = group.engine_order if order is None else order
         names = names or default_order(engines)
-        if allow_software is None:
-            allow_software = group.allow_software_fallback
-    reasons = []
+        policy = policy or fallback_policy()
+    usable, reasons = [], []
     for name in names:
         engine = engines.get(name)
         if engine is None:
             reasons.append('%s: not installed' % name)
             continue
-        refusal = _refusal(engine, operation, fmt, allow_software)
+        refusal = _refusal(engine, operation, fmt, policy)
         if refusal is None:
-            return engine
-        reasons.append('%s: %s' % (name, refusal))
-    raise exception.NoEngineAvailable(
+            usable.append(engine)
+        else:
+            reasons.append('%s: %s' % (name, refusal))
+    return usable, reasons
+
+
+def no_engine(operation, fmt, reasons):
+    return exception.NoEngineAvailable(
         'no compression engine can %s %s (%s)'
         % (operation, fmt, '; '.join(reasons) or 'no engine configured'))
+
+
+def select(operation, fmt, engines, order=None, allow_software=None,
+           forced=None, policy=None):
+    """Return the engine that should ``operation`` (compress/decompress) fmt.
+
+    ``forced`` names one engine and bypasses the order and fallback policy;
+    ``allow_software=False`` is the old spelling of ``policy=hardware_only``.
+    Raises ``NoEngineAvailable`` with every candidate's reason otherwise.
+    """
+    if allow_software is False:
+        policy = HARDWARE_ONLY
+    usable, reasons = candidates(operation, fmt, engines, order, policy,
+                                 forced)
+    if not usable:
+        raise no_engine(operation, fmt, reasons)
+    return usable[0]

@@ -56,15 +56,17 @@ class _CompressImage(base.StagedDataTask):
                      self.image_id)
             return
         inspected = self.inspect_work(staged, disk_format)
-        engine = manager.select(manager.COMPRESS, group.format, self.engines)
-        result = self.write_work(os.path.getsize(staged), lambda out: (
-            streams.compress_file(engine, group.format, group.level, staged,
-                                  out, self.chunk_size)))
+        outcome = self.write_work(
+            os.path.getsize(staged), manager.COMPRESS, group.format,
+            lambda engine, out: streams.compress_file(
+                engine, group.format, group.level, staged, out,
+                self.chunk_size))
+        result = outcome.result
         staging.replace(work, staged)
         self._record(result, inspected)
-        LOG.info('Image %s compressed by engine %s: %d -> %d bytes in %.1fs',
-                 self.image_id, engine.name, result.bytes_in,
-                 result.bytes_out, result.seconds)
+        LOG.info('Image %s compressed by engine %s (%s): %d -> %d bytes in '
+                 '%.1fs', self.image_id, result.engine, outcome.why(),
+                 result.bytes_in, result.bytes_out, result.seconds)
 
     def _record(self, result, inspected):
         with self.action_wrapper as action:

@@ -70,25 +70,27 @@ class _DecompressImage(base.StagedDataTask):
         with self.action_wrapper as action:
             disk_format = action.image_disk_format
             container_format = action.image_container_format
-        engine = manager.select(manager.DECOMPRESS, fmt, self.engines)
-        result = self._decompress(engine, fmt, staged)
+        outcome = self._decompress(fmt, staged)
+        result = outcome.result
         inspected = self.inspect_work(work, disk_format)
         quota.enforce_total(self.context, result.bytes_out)
         staging.replace(work, staged)
         self._record(result, inspected, container_format)
-        LOG.info('Image %s decompressed (%s) by engine %s: %d -> %d bytes '
-                 'in %.1fs', self.image_id, fmt, engine.name,
-                 result.bytes_in, result.bytes_out, result.seconds)
+        LOG.info('Image %s decompressed (%s) by engine %s (%s): %d -> %d '
+                 'bytes in %.1fs', self.image_id, fmt, result.engine,
+                 outcome.why(), result.bytes_in, result.bytes_out,
+                 result.seconds)
 
-    def _decompress(self, engine, fmt, staged):
+    def _decompress(self, fmt, staged):
         upload_size = os.path.getsize(staged)
         limits = output_limits(self.context, self.image_id, upload_size)
         tightest = min(limits, key=lambda limit: limit.size, default=None)
         try:
-            return self.write_work(upload_size, lambda out: (
-                streams.decompress_file(
+            return self.write_work(
+                upload_size, manager.DECOMPRESS, fmt,
+                lambda engine, out: streams.decompress_file(
                     engine, fmt, staged, out, self.chunk_size,
-                    limit=tightest.size if tightest else None)))
+                    limit=tightest.size if tightest else None))
         except exception.OutputLimitExceeded as exc:
             raise tightest.error from exc
 

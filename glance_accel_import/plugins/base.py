@@ -7,6 +7,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 from taskflow import task
 
+from glance_accel_import.engines import fallback
 from glance_accel_import.engines import manager
 from glance_accel_import import exception
 from glance_accel_import import glance_options
@@ -73,19 +74,20 @@ class StagedDataTask(task.Task):
     def process(self, staged, work):
         raise NotImplementedError()
 
-    def write_work(self, estimate, write):
-        """Run ``write(file)`` into a fresh work file; return its result.
+    def write_work(self, estimate, operation, fmt, stream):
+        """Write the work file with ``stream(engine, file)``; an ``Outcome``.
 
         Nothing is written unless the staging area has room for
-        ``estimate`` bytes plus the reserve; a filesystem that fills up
-        anyway is reported as such, and the partial file removed.
+        ``estimate`` bytes plus the reserve. Engines are tried in turn as
+        ``fallback.run`` decides, each into a fresh file; a filesystem that
+        fills up is reported as such, and the partial file removed.
         """
         staging.check_free_space(os.path.dirname(self.work),
                                  estimate + engine_options()
                                  .free_space_reserve)
         try:
-            with staging.new_file(self.work) as out:
-                return write(out)
+            return fallback.run(operation, fmt, self.engines, self.work,
+                                stream)
         except OSError as exc:
             if staging.is_out_of_space(exc):
                 raise exception.StagingFull(
@@ -111,7 +113,10 @@ class StagedDataTask(task.Task):
             if path:
                 staging.remove_quietly(path)
         with self.action_wrapper as action:
-            action.set_image_attribute(status='queued')
+            # Both plugins revert when a later task fails: only the first
+            # may move the image back, as Glance refuses queued -> queued.
+            if action.image_status != 'queued':
+                action.set_image_attribute(status='queued')
             if self.stores:
                 action.remove_importing_stores(self.stores)
                 action.add_failed_stores(self.stores)

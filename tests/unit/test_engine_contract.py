@@ -37,6 +37,15 @@ class EngineContractTest(testscenarios.WithScenarios, testtools.TestCase):
             self.skipTest('engine %s unavailable here: %s'
                           % (self.engine_name, probe.reason))
         self.plain = data.real_bytes(3 * 1024 * 1024 + 17)
+        # A compress-only engine (qat) has its output read by the reference
+        # engine; the tests of reading alone do not apply to it.
+        self.reader = (self.engine if formats.GZIP in self.engine.reads
+                       else ENGINES['stdlib'])
+
+    def requires_reading(self):
+        if self.reader is not self.engine:
+            self.skipTest('engine %s does not decompress gzip; its output '
+                          'is read back by stdlib' % self.engine_name)
 
     def compress(self, plain, level=1):
         out = io.BytesIO()
@@ -47,7 +56,7 @@ class EngineContractTest(testscenarios.WithScenarios, testtools.TestCase):
 
     def decompress(self, payload, fmt=formats.GZIP, limit=None):
         out = io.BytesIO()
-        self.engine.decompress(fmt, streams.Reader(io.BytesIO(payload)),
+        self.reader.decompress(fmt, streams.Reader(io.BytesIO(payload)),
                                streams.Sink(out, limit=limit), CHUNK)
         return out.getvalue()
 
@@ -69,6 +78,7 @@ class EngineContractTest(testscenarios.WithScenarios, testtools.TestCase):
         self.assertEqual(self.plain, by_cli)
 
     def test_reads_gzip_command_output(self):
+        self.requires_reading()
         self.assertEqual(self.plain,
                          self.decompress(data.gzip_cli(self.plain)))
 
@@ -78,13 +88,16 @@ class EngineContractTest(testscenarios.WithScenarios, testtools.TestCase):
         self.assertEqual(b'', self.decompress(packed))
 
     def test_empty_payload_is_corrupt(self):
+        self.requires_reading()
         self.assertCorrupt(b'')
 
     def test_multi_member(self):
+        self.requires_reading()
         payload = data.multi_member_gzip(self.plain, 23)
         self.assertEqual(self.plain, self.decompress(payload))
 
     def test_member_boundary_at_every_offset_near_chunk_edges(self):
+        self.requires_reading()
         small = self.plain[:CHUNK * 2]
         first = gzip.compress(small[:CHUNK - 5], mtime=0)
         second = gzip.compress(small[CHUNK - 5:], mtime=0)
@@ -97,6 +110,7 @@ class EngineContractTest(testscenarios.WithScenarios, testtools.TestCase):
             self.assertCorrupt(payload[:cut])
 
     def test_truncated_second_member(self):
+        self.requires_reading()
         payload = data.multi_member_gzip(self.plain, 2)
         self.assertCorrupt(payload[:-3])
 
@@ -130,6 +144,7 @@ class EngineContractTest(testscenarios.WithScenarios, testtools.TestCase):
         self.assertCorrupt(payload)
 
     def test_output_limit_stops_a_bomb(self):
+        self.requires_reading()
         bomb = gzip.compress(bytes(256 * 1024 * 1024), compresslevel=9)
         limit = 4 * 1024 * 1024
         out = io.BytesIO()

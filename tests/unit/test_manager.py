@@ -36,10 +36,10 @@ class SelectTest(testtools.TestCase):
             'sw': _TestEngine('sw'),
         }
 
-    def order(self, *names, fallback=True):
+    def order(self, *names, policy='prefer_hardware'):
         self.conf.set_override('engine_order', list(names),
                                group=opts.ENGINE_GROUP)
-        self.conf.set_override('allow_software_fallback', fallback,
+        self.conf.set_override('fallback_policy', policy,
                                group=opts.ENGINE_GROUP)
 
     def select(self, **kwargs):
@@ -56,14 +56,42 @@ class SelectTest(testtools.TestCase):
         self.order('missing', 'deadhw', 'sw')
         self.assertEqual('sw', self.select().name)
 
-    def test_no_fallback_means_hardware_or_error(self):
-        self.order('deadhw', 'sw', fallback=False)
+    def test_hardware_only_means_hardware_or_error(self):
+        self.order('deadhw', 'sw', policy='hardware_only')
         exc = self.assertRaises(exception.NoEngineAvailable, self.select)
         self.assertIn('deadhw: unavailable: no device', str(exc))
-        self.assertIn('sw: software engine, and allow_software_fallback is '
-                      'False', str(exc))
-        self.order('deadhw', 'sw', 'hw', fallback=False)
+        self.assertIn('sw: software engine, and fallback_policy is '
+                      'hardware_only', str(exc))
+        self.order('deadhw', 'sw', 'hw', policy='hardware_only')
         self.assertEqual('hw', self.select().name)
+
+    def test_software_only_skips_ready_hardware(self):
+        self.order('hw', 'sw', policy='software_only')
+        self.assertEqual('sw', self.select().name)
+        self.order('hw', policy='software_only')
+        exc = self.assertRaises(exception.NoEngineAvailable, self.select)
+        self.assertIn('hw: hardware engine, and fallback_policy is '
+                      'software_only', str(exc))
+
+    def test_deprecated_allow_software_fallback_false(self):
+        self.order('deadhw', 'sw')
+        self.conf.set_override('allow_software_fallback', False,
+                               group=opts.ENGINE_GROUP)
+        self.assertEqual('hardware_only', manager.fallback_policy())
+        exc = self.assertRaises(exception.NoEngineAvailable, self.select)
+        self.assertIn('fallback_policy is hardware_only', str(exc))
+
+    def test_old_allow_software_argument(self):
+        self.order('sw', 'hw')
+        self.assertEqual('hw', self.select(allow_software=False).name)
+
+    def test_candidates_in_order_with_reasons(self):
+        self.order('deadhw', 'hw', 'missing', 'sw')
+        usable, reasons = manager.candidates(manager.COMPRESS, formats.GZIP,
+                                             self.engines)
+        self.assertEqual(['hw', 'sw'], [e.name for e in usable])
+        self.assertEqual(['deadhw: unavailable: no device',
+                          'missing: not installed'], reasons)
 
     def test_reasons_name_missing_engines(self):
         self.order('qat', 'deadhw')
@@ -79,7 +107,7 @@ class SelectTest(testtools.TestCase):
                                               self.engines).name)
 
     def test_forced_engine_ignores_order_and_policy(self):
-        self.order('hw', fallback=False)
+        self.order('hw', policy='hardware_only')
         self.assertEqual('sw', self.select(forced='sw').name)
         self.assertRaises(exception.NoEngineAvailable, self.select,
                           forced='deadhw')
@@ -96,7 +124,7 @@ class LoadTest(testtools.TestCase):
         for name, engine in engines.items():
             self.assertIsInstance(engine, base.Engine)
             self.assertEqual(name, engine.name)
-            self.assertTrue(engine.reads)
+            self.assertTrue(engine.reads or engine.writes)
 
     def test_describe(self):
         statuses = manager.describe(manager.load_engines())
@@ -120,6 +148,7 @@ class DefaultOrderTest(testtools.TestCase):
     def test_hardware_first_then_fastest_software(self):
         self.useFixture(config_fixture.Config())
         engines = dict(manager.load_engines())
+        engines.pop('qat')  # its probe depends on the host: tested below
         engines['hw'] = _TestEngine('hw', hardware=True)
         self.assertEqual(['hw', 'isal', 'stdlib'],
                          manager.default_order(engines))
@@ -128,3 +157,19 @@ class DefaultOrderTest(testtools.TestCase):
         del engines['hw']
         self.assertEqual('isal', manager.select(
             manager.COMPRESS, formats.GZIP, engines).name)
+
+    def test_qat_comes_first_among_installed_engines(self):
+        self.assertEqual(['qat', 'isal', 'stdlib'],
+                         manager.default_order(manager.load_engines()))
+
+    def test_without_qat_hardware_software_does_the_work(self):
+        self.useFixture(config_fixture.Config())
+        engines = manager.load_engines()
+        probe = engines['qat'].probe()
+        if probe.available:
+            self.skipTest('this host has a working QAT device')
+        usable, reasons = manager.candidates(manager.COMPRESS, formats.GZIP,
+                                             engines)
+        self.assertEqual('isal', usable[0].name)
+        self.assertEqual(['qat: unavailable: %s' % probe.reason], reasons)
+        self.assertIn('QAT', probe.reason)

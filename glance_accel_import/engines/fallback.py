@@ -1,0 +1,67 @@
+"""Run a job on the first engine that completes it, restarting from byte 0.
+
+This is the one place where an engine failure leads to another engine. The
+output of a failed attempt is never kept or continued: the temporary file is
+removed and the next engine writes a fresh one from the first byte, so a
+result is always the work of exactly one engine. Only ``EngineFailed`` moves
+on to the next engine; bad data, a full disk or an output limit fail the
+job at once, since another engine would fail the same way.
+"""
+
+import dataclasses
+
+from oslo_log import log as logging
+
+from glance_accel_import.engines import manager
+from glance_accel_import import exception
+from glance_accel_import import staging
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """The engine that did the job, its result, and why not the others."""
+
+    engine: object
+    result: object
+    #: 'name: reason' for every engine not tried (refused by the policy,
+    #: unavailable, unable to handle the format), in order.
+    passed_over: tuple
+    #: The ``EngineFailed`` of every engine that was tried and abandoned.
+    failures: tuple = ()
+
+    def why(self):
+        """One phrase for logs: why this engine did the work."""
+        reasons = list(self.passed_over) + [str(f) for f in self.failures]
+        if not reasons:
+            return 'first choice'
+        return 'after ' + '; '.join(reasons)
+
+
+def run(operation, fmt, engines, path, stream, forced=None, on_restart=None):
+    """Write ``path`` with ``stream(engine, file)``, engine after engine.
+
+    ``stream`` gets a fresh, empty file for every attempt and returns a
+    ``streams.StreamResult``. ``on_restart(engine, error)`` is called after
+    each failed attempt (to reset progress bars). Returns an ``Outcome``;
+    raises ``NoEngineAvailable`` with every engine's reason if none succeeds.
+    """
+    usable, passed_over = manager.candidates(operation, fmt, engines,
+                                             forced=forced)
+    failures = []
+    for engine in usable:
+        try:
+            with staging.new_file(path) as out:
+                result = stream(engine, out)
+        except exception.EngineFailed as exc:
+            failures.append(exc)
+            LOG.warning('%s; its partial output %s is discarded and the '
+                        'next allowed engine starts again from byte 0',
+                        exc, path)
+            if on_restart is not None:
+                on_restart(engine, exc)
+            continue
+        return Outcome(engine, result, tuple(passed_over), tuple(failures))
+    raise manager.no_engine(operation, fmt, passed_over + [
+        '%s: %s' % (failure.engine, failure) for failure in failures])

@@ -1,0 +1,1 @@
+"""Probes that find accelerator devices on the host, one module per family."""

@@ -1,0 +1,19 @@
+"""The qat engine passes the engine contract on a fake QAT host.
+
+The device is faked at the lowest level (sysfs tree, device nodes, a qzip
+that behaves like the real one); the engine, its probe, its streaming and
+its verification are the real code.
+"""
+
+from tests.unit import qat_fakes
+from tests.unit import test_engine_contract as contract
+
+
+class QatContractTest(contract.EngineContractTest):
+
+    scenarios = [('qat-on-fake-host', {'engine_name': 'qat'})]
+
+    def setUp(self):
+        self.useFixture(qat_fakes.ReadyQat())
+        super().setUp()
+        self.assertTrue(self.engine.probe().available)

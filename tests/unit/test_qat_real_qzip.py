@@ -1,0 +1,154 @@
+"""The real ``qzip`` (Debian package ``qatzip``), where the system has it.
+
+These tests check the facts the qat engine and the fake qzip rely on against
+the real tool: its streamed output is multi-member gzip with the 'QZ' extra
+field that every reader decodes, without a device it says it fell back to
+software (and the engine refuses that), and its file-mode suffix rules are
+the ones the fake reproduces. ``tools/setup-env.sh`` installs ``qatzip``
+whenever apt offers it; otherwise every test here is skipped with the reason.
+"""
+
+import functools
+import gzip
+import os
+import shutil
+import subprocess
+
+import fixtures
+import testtools
+
+from glance_accel_import.engines import qat
+from glance_accel_import import exception
+from glance_accel_import.hardware import qat as qat_hardware
+from tests.unit import data
+from tests.unit import qat_fakes
+from tests.unit.test_qat_engine import compress
+from tests.unit.test_qat_engine import gzip_members
+
+
+def _os_name():
+    try:
+        with open('/etc/os-release') as f:
+            for line in f:
+                if line.startswith('PRETTY_NAME='):
+                    return line.split('=', 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return 'this system'
+
+
+@functools.lru_cache()
+def real_qzip():
+    """(path, None) if the real qzip is installed, else (None, reason)."""
+    path = shutil.which('qzip')
+    if path and os.path.dirname(path) != qat_fakes.FAKE_BIN:
+        return path, None
+    try:
+        policy = subprocess.run(['apt-cache', 'policy', 'qatzip'],
+                                stdout=subprocess.PIPE, text=True).stdout
+    except OSError:
+        return None, ('qzip is not installed and apt-cache is not available '
+                      'to look for the qatzip package')
+    candidate = [line.split(':', 1)[1].strip()
+                 for line in policy.splitlines()
+                 if line.strip().startswith('Candidate:')]
+    if not candidate or candidate[0] == '(none)':
+        return None, ('qzip is not installed: apt offers no qatzip package '
+                      'on %s (Debian ships it from 13, trixie)' % _os_name())
+    return None, ('qzip is not installed although apt offers qatzip %s: '
+                  'run tools/setup-env.sh' % candidate[0])
+
+
+class RealQzipTest(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.qzip, reason = real_qzip()
+        if self.qzip is None:
+            self.skipTest(reason)
+        self.tmp = self.useFixture(fixtures.TempDir())
+        self.plain = data.real_bytes(600 * 1024) + bytes(300 * 1024)
+
+    def run_qzip(self, *args, input=None, tool=None, cwd=None):
+        return subprocess.run([tool or self.qzip] + list(args), input=input,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              cwd=cwd)
+
+    def host_has_qat(self):
+        return qat_hardware.probe().ready
+
+    def test_streamed_output_is_gzip_every_reader_decodes(self):
+        result = self.run_qzip('-L', '1', '-C', '65536', '-O', 'gzipext',
+                               input=self.plain)
+        self.assertEqual(0, result.returncode, result.stderr)
+        packed = result.stdout
+        members = gzip_members(packed)
+        self.assertGreaterEqual(len(members), 1)
+        flags, extra, _ = members[0]
+        self.assertTrue(flags & 0x04, 'gzipext sets FEXTRA')
+        self.assertEqual(b'QZ', extra[:2])
+        self.assertEqual(self.plain, gzip.decompress(packed))
+        self.assertEqual(self.plain, subprocess.run(
+            ['gzip', '-dc'], input=packed, stdout=subprocess.PIPE,
+            check=True).stdout)
+
+    def test_without_a_device_it_says_it_fell_back_to_software(self):
+        if self.host_has_qat():
+            self.skipTest('this host has a working QAT device')
+        result = self.run_qzip('-L', '1', input=self.plain)
+        self.assertEqual(0, result.returncode)
+        stderr = result.stderr.decode('utf-8', 'replace')
+        self.assertRegex(stderr, qat.SOFTWARE_FALLBACK)
+
+    def test_engine_refuses_software_qzip(self):
+        if self.host_has_qat():
+            self.skipTest('this host has a working QAT device')
+        ready = self.useFixture(qat_fakes.ReadyQat())
+        ready.conf.set_override('qzip_path', self.qzip,
+                                group=qat_fakes.GROUP)
+        exc = self.assertRaises(exception.EngineFailed, compress,
+                                qat.QatEngine(), self.plain)
+        self.assertIn('fell back to software', str(exc))
+
+    def _file_mode(self, tool, *args, files=('disk.img',)):
+        work = self.useFixture(fixtures.TempDir()).path
+        for name in files:
+            payload = self.plain[:100000]
+            if name.endswith('.gz'):
+                payload = gzip.compress(payload)
+            with open(os.path.join(work, name), 'wb') as f:
+                f.write(payload)
+        result = self.run_qzip(*args, *files, tool=tool, cwd=work)
+        first_line = (result.stdout.splitlines() or [b''])[0]
+        return result.returncode, sorted(os.listdir(work)), first_line
+
+    def test_fake_matches_the_real_command_line(self):
+        cases = [
+            (('-k',), ('disk.img',)),          # keeps the input, adds .gz
+            ((), ('disk.img',)),               # replaces the input
+            (('-k', '-o', 'named'), ('disk.img',)),   # writes named.gz
+            (('-k',), ('disk.img.gz',)),       # already .gz: unchanged
+            (('-d', '-k'), ('disk.raw',)),     # -d needs a .gz suffix
+            (('-d',), ('disk.img.gz',)),       # strips the suffix
+            (('-d', '-o', 'out'), ('disk.img.gz',)),  # -o NAME as is
+            ((), ('missing.img',)),
+            (('-L', '10'), ('disk.img',)),     # levels are 1..9
+            (('-C', '1048576'), ('disk.img',)),  # below 1 MiB only
+            (('-O', 'zip'), ('disk.img',)),
+        ]
+        for args, files in cases:
+            real = self._file_mode(self.qzip, *args, files=files)
+            fake = self._file_mode(qat_fakes.FAKE_QZIP, *args, files=files)
+            self.assertEqual(real, fake, (args, files))
+
+    def test_fake_writes_the_same_software_framing(self):
+        # Header bytes (up to the sizes in the 'QZ' field) and member count
+        # match; the deflate data may differ between zlib builds.
+        for framing, header in (('gzipext', 16), ('gzip', 10)):
+            args = ('-L', '1', '-O', framing)
+            real = self.run_qzip(*args, input=self.plain).stdout
+            fake = self.run_qzip(*args, input=self.plain,
+                                 tool=qat_fakes.FAKE_QZIP).stdout
+            self.assertEqual(real[:header], fake[:header], framing)
+            self.assertEqual(len(gzip_members(real)),
+                             len(gzip_members(fake)), framing)
