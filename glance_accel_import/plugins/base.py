@@ -74,7 +74,12 @@ class StagedDataTask(task.Task):
             if path:
                 staging.remove_quietly(path)
         with self.action_wrapper as action:
-            action.set_image_attribute(status='queued')
+            # Every plugin in the flow reverts, the failed one first: an
+            # earlier one finds the image queued already, and Glance
+            # refuses queued -> queued (the user would then see "Internal
+            # Error" instead of the failed plugin's reason).
+            if action.image_status != 'queued':
+                action.set_image_attribute(status='queued')
             if self.stores:
                 action.remove_importing_stores(self.stores)
                 action.add_failed_stores(self.stores)

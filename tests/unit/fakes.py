@@ -34,6 +34,10 @@ class _Actions:
         return self._image.image_id
 
     @property
+    def image_status(self):
+        return self._image.status
+
+    @property
     def image_disk_format(self):
         return self._image.disk_format
 
@@ -49,6 +53,10 @@ class _Actions:
         for name, value in attrs.items():
             if name not in ALLOWED_ATTRIBUTES:
                 raise AttributeError('Setting %s is not allowed' % name)
+            if name == 'status' and value == self._image.status == 'queued':
+                # Glance refuses it too (InvalidImageStatusTransition).
+                raise ValueError('Image status transition from queued to '
+                                 'queued is not allowed')
             setattr(self._image, name, value)
 
     def set_image_extra_properties(self, properties):
