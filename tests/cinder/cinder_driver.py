@@ -111,7 +111,8 @@ ACTIONS = {'upload': upload, 'create': create}
 
 def main():
     request = json.load(sys.stdin)
-    logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+    logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
+                        format='%(asctime)s %(levelname)s %(name)s %(message)s')
     # Cinder's own debug log is wanted; the HTTP bodies are not.
     for noisy in ('keystoneauth', 'urllib3', 'stevedore'):
         logging.getLogger(noisy).setLevel(logging.INFO)
