@@ -47,11 +47,11 @@ for p in "${patches[@]}"; do
     patch -d "$src" -p1 --forward --batch --quiet < "$p"
 done
 
-if [ ! -f "$venv/.deps-installed" ]; then
+if [ "$(cat "$venv/.deps-installed" 2>/dev/null)" != "$CINDER_VERSION" ]; then
     echo "Installing cinder $CINDER_VERSION and its test tools into $venv ..."
     pip_quiet -e "$src" python-cinderclient stestr ddt fixtures oslotest \
         testtools
-    touch "$venv/.deps-installed"
+    echo "$CINDER_VERSION" > "$venv/.deps-installed"
 else
     pip_quiet --no-deps -e "$src"
 fi

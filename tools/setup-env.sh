@@ -11,6 +11,7 @@ have qemu-img || missing+=(qemu-utils)
 have mkfs.ext4 || missing+=(e2fsprogs)
 have gzip || missing+=(gzip)
 have git || missing+=(git)
+have patch || missing+=(patch)  # tools/cinder-env.sh applies contrib/cinder
 if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing system packages: ${missing[*]}"
     sudo_cmd=""

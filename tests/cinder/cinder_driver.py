@@ -8,7 +8,7 @@ Requests (every one also carries ``glance_url``, ``headers``, ``workdir``
 and ``options``, Cinder's config options to override):
 
 ``{"action": "upload", "volume": PATH, "name": ..., "disk_format": ...,
-"container_format": ..., "volume_format": "raw"}``
+"container_format": ..., "volume_format": "raw", "store_id": null}``
     What cinder-api and cinder-volume do for ``upload-to-image``: create
     the image through Cinder's GlanceImageService, then
     ``image_utils.upload_volume``.  Result: ``image_id`` and, on failure,
@@ -83,7 +83,8 @@ def upload(ctx, service, request):
         image_utils.upload_volume(ctx, service, image_meta,
                                   request['volume'],
                                   volume_format=request['volume_format'],
-                                  run_as_root=False)
+                                  run_as_root=False,
+                                  store_id=request.get('store_id'))
     except Exception as exc:
         logging.exception('upload_volume failed')
         result.update(error=type(exc).__name__, message=str(exc),
@@ -111,8 +112,9 @@ ACTIONS = {'upload': upload, 'create': create}
 
 def main():
     request = json.load(sys.stdin)
-    logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
-                        format='%(asctime)s %(levelname)s %(name)s %(message)s')
+    logging.basicConfig(
+        level=logging.DEBUG, stream=sys.stderr,
+        format='%(asctime)s %(levelname)s %(name)s %(message)s')
     # Cinder's own debug log is wanted; the HTTP bodies are not.
     for noisy in ('keystoneauth', 'urllib3', 'stevedore'):
         logging.getLogger(noisy).setLevel(logging.INFO)

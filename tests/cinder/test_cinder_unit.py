@@ -2,8 +2,9 @@
 
 They run in .venv-cinder from the patched source tree, with the standard
 unittest runner, one process per module (Cinder's stestr discovery would
-import every driver's tests and their optional dependencies).  The patch adds tests of its own
-to two of these modules; that they ran is checked too.
+import every driver's tests and their optional dependencies).  The patch
+adds tests of its own to two of these modules; that they ran is checked
+too.
 """
 
 import re

@@ -12,7 +12,6 @@ import hashlib
 import os
 
 from glance_accel_import import diskimage
-from glance_accel_import.embedded import client as gclient
 from glance_accel_import import properties
 from tests.cinder import base
 from tests.unit import data
@@ -41,11 +40,12 @@ class RoundTripBase(base.CinderGlanceTest):
                                    data_fraction=0.3)
         self.volume = _read(self.volume_path)
 
-    def upload(self, disk_format='raw', options=None):
+    def upload(self, disk_format='raw', options=None, store_id=None):
         return self.cinder('upload', volume=self.volume_path,
                            name='from-cinder', disk_format=disk_format,
                            container_format='compressed',
-                           volume_format='raw', options=options or {})
+                           volume_format='raw', options=options or {},
+                           store_id=store_id)
 
     def create_volume(self, image_id):
         """A new volume from the image, as bytes; fails on Cinder errors."""
@@ -81,12 +81,15 @@ class TestOffloadedUpload(RoundTripBase):
         self.assertEqual([], os.listdir(self.glance.staging_dir))
 
     def test_raw_round_trip(self):
-        result = self.upload('raw')
+        # A volume type's image_service:store_id reaches upload_volume as
+        # store_id; the import must honour it.
+        result = self.upload('raw', store_id='fast')
 
         self.assertNotIn('error', result, result.get('message'))
         image = self.image(result['image_id'])
         stored = self.stored(image['id'])
         self.assertCompressedByGlance(image, stored, self.volume)
+        self.assertEqual('fast', image['stores'])
         self.assertLess(len(stored), len(self.volume) // 2)
         self.assertEqual(self.volume, self.create_volume(image['id']))
 
