@@ -63,8 +63,13 @@ class RoundTripBase(base.CinderGlanceTest):
 
 
 class TestOffloadedUpload(RoundTripBase):
-    """The patch's option on: Glance's accel_compress does the gzip."""
+    """The patch's option on: Glance's accel_compress does the gzip.
 
+    Glance runs the plugin chain the deployer guide recommends, so a qcow2
+    upload is converted to raw by image_conversion before it is gzipped.
+    """
+
+    plugins = ['accel_decompress', 'image_conversion', 'accel_compress']
     cinder_options = OFFLOAD
 
     def assertCompressedByGlance(self, image, stored, plain):
@@ -89,22 +94,41 @@ class TestOffloadedUpload(RoundTripBase):
         image = self.image(result['image_id'])
         stored = self.stored(image['id'])
         self.assertCompressedByGlance(image, stored, self.volume)
+        self.assertEqual('raw', image['disk_format'])
         self.assertEqual('fast', image['stores'])
         self.assertLess(len(stored), len(self.volume) // 2)
         self.assertEqual(self.volume, self.create_volume(image['id']))
 
     def test_qcow2_round_trip(self):
-        # Cinder converts the volume to qcow2 before staging it; Glance
-        # gzips the qcow2, and Cinder's download path unzips and converts
-        # back to raw.
+        # Cinder stages qcow2; image_conversion makes it raw again, so
+        # Glance stores gzip of the volume's own bytes.
         result = self.upload('qcow2')
 
         self.assertNotIn('error', result, result.get('message'))
         image = self.image(result['image_id'])
-        stored = self.stored(image['id'])
-        plain = gzip.decompress(stored)
+        self.assertEqual('raw', image['disk_format'])
+        self.assertCompressedByGlance(image, self.stored(image['id']),
+                                      self.volume)
+        self.assertEqual(self.volume, self.create_volume(image['id']))
+
+
+class TestOffloadedWithoutConversion(RoundTripBase):
+    """Without image_conversion in Glance, qcow2 is stored as gzip(qcow2)."""
+
+    plugins = ['accel_decompress', 'accel_compress']
+    cinder_options = OFFLOAD
+
+    def test_qcow2_round_trip(self):
+        result = self.upload('qcow2')
+
+        self.assertNotIn('error', result, result.get('message'))
+        image = self.image(result['image_id'])
+        self.assertEqual('qcow2', image['disk_format'])
+        self.assertEqual('compressed', image['container_format'])
+        plain = gzip.decompress(self.stored(image['id']))
         self.assertEqual(b'QFI\xfb', plain[:4])
-        self.assertCompressedByGlance(image, stored, plain)
+        self.assertEqual(hashlib.sha256(plain).hexdigest(),
+                         image[properties.UNCOMPRESSED_SHA256])
         self.assertEqual(self.volume, self.create_volume(image['id']))
 
 
