@@ -35,6 +35,7 @@ PATCH_TESTS = [
     'test_offload_ignored_for_bare',
     'test_stage',
     'test_import_staged',
+    'test_import_staged_not_found',
     'test_wait_for_import_active',
     'test_wait_for_import_failed',
     'test_wait_for_import_task_failed_before_start',
