@@ -38,6 +38,7 @@ PATCH_TESTS = [
     'test_import_staged_not_found',
     'test_wait_for_import_active',
     'test_wait_for_import_failed',
+    'test_wait_for_import_failed_waits_for_reason',
     'test_wait_for_import_task_failed_before_start',
     'test_wait_for_import_failed_without_tasks_api',
     'test_wait_for_import_timeout',
