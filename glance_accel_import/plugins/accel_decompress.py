@@ -37,6 +37,7 @@ def output_limit():
 
 class _DecompressImage(base.StagedDataTask):
 
+    plugin_name = 'accel_decompress'
     work_suffix = 'accel_decompress'
 
     def process(self, staged, work):

@@ -15,12 +15,27 @@ CONF = cfg.CONF
 opts.register_opts(CONF)
 
 
+#: Glance's own conversion plugin; its revert always requeues the image.
+IMAGE_CONVERSION = 'image_conversion'
+
+
+def _listed_plugins():
+    try:
+        return list(CONF.image_import_opts.image_import_plugins)
+    except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
+        return []
+
+
 def plugin_listed(name):
     """True if Glance is configured to run import plugin ``name``."""
-    try:
-        return name in CONF.image_import_opts.image_import_plugins
-    except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
-        return False
+    return name in _listed_plugins()
+
+
+def listed_before(first, second):
+    """True if Glance runs import plugin ``first`` before ``second``."""
+    plugins = _listed_plugins()
+    return (first in plugins and second in plugins
+            and plugins.index(first) < plugins.index(second))
 
 
 class StagedDataTask(task.Task):
@@ -33,6 +48,8 @@ class StagedDataTask(task.Task):
     """
 
     default_provides = 'file_path'
+    #: The plugin's name in ``image_import_plugins``.
+    plugin_name: typing.ClassVar[str]
     #: Suffix of our temporary file ``<image_id>.<suffix>`` in staging.
     work_suffix: typing.ClassVar[str]
 
@@ -74,11 +91,14 @@ class StagedDataTask(task.Task):
             if path:
                 staging.remove_quietly(path)
         with self.action_wrapper as action:
-            # Every plugin in the flow reverts, the failed one first: an
-            # earlier one finds the image queued already, and Glance
-            # refuses queued -> queued (the user would then see "Internal
-            # Error" instead of the failed plugin's reason).
-            if action.image_status != 'queued':
+            # Every plugin in the flow reverts, the failed one first, and
+            # Glance refuses queued -> queued: a second requeue would fail
+            # the revert and the user would see "Internal Error" instead of
+            # the failed plugin's reason. So requeue only if no one has, and
+            # leave it to Glance's image_conversion if it runs before us:
+            # its revert, which comes after ours, requeues unconditionally.
+            if (action.image_status != 'queued' and
+                    not listed_before(IMAGE_CONVERSION, self.plugin_name)):
                 action.set_image_attribute(status='queued')
             if self.stores:
                 action.remove_importing_stores(self.stores)

@@ -135,6 +135,8 @@ class TestOffloadedWithoutConversion(RoundTripBase):
 class TestFailedImport(RoundTripBase):
     """A Glance that cannot compress: the upload must fail, not hang."""
 
+    # The recommended chain: every plugin's revert runs after the failure.
+    plugins = ['accel_decompress', 'image_conversion', 'accel_compress']
     cinder_options = OFFLOAD
     # No hardware engine here and software engines forbidden, so
     # accel_compress refuses the import.
