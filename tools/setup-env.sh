@@ -13,6 +13,7 @@ have gzip || missing+=(gzip)
 have git || missing+=(git)
 # The load test runs Glance on a PostgreSQL server it starts itself.
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+have patch || missing+=(patch)  # tools/cinder-env.sh applies contrib/cinder
 if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing system packages: ${missing[*]}"
     sudo_cmd=""

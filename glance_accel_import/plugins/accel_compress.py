@@ -35,6 +35,7 @@ def is_active():
 
 class _CompressImage(base.StagedDataTask):
 
+    plugin_name = PLUGIN_NAME
     work_suffix = 'accel_compress'
 
     def __init__(self, requested, **kwargs):

@@ -58,6 +58,7 @@ def output_limits(context, image_id, upload_size):
 
 class _DecompressImage(base.StagedDataTask):
 
+    plugin_name = 'accel_decompress'
     work_suffix = 'accel_decompress'
 
     def process(self, staged, work):

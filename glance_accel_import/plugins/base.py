@@ -20,9 +20,20 @@ CONF = cfg.CONF
 opts.register_opts(CONF)
 
 
+#: Glance's own conversion plugin; its revert always requeues the image.
+IMAGE_CONVERSION = 'image_conversion'
+
+
 def plugin_listed(name):
     """True if Glance is configured to run import plugin ``name``."""
     return name in glance_options.import_plugins()
+
+
+def listed_before(first, second):
+    """True if Glance runs import plugin ``first`` before ``second``."""
+    plugins = glance_options.import_plugins()
+    return (first in plugins and second in plugins
+            and plugins.index(first) < plugins.index(second))
 
 
 def engine_options():
@@ -39,6 +50,8 @@ class StagedDataTask(task.Task):
     """
 
     default_provides = 'file_path'
+    #: The plugin's name in ``image_import_plugins``.
+    plugin_name: typing.ClassVar[str]
     #: Suffix of our temporary file ``<image_id>.<suffix>`` in staging.
     work_suffix: typing.ClassVar[str]
 
@@ -113,9 +126,14 @@ class StagedDataTask(task.Task):
             if path:
                 staging.remove_quietly(path)
         with self.action_wrapper as action:
-            # Both plugins revert when a later task fails: only the first
-            # may move the image back, as Glance refuses queued -> queued.
-            if action.image_status != 'queued':
+            # Every plugin in the flow reverts, the failed one first, and
+            # Glance refuses queued -> queued: a second requeue would fail
+            # the revert and the user would see "Internal Error" instead of
+            # the failed plugin's reason. So requeue only if no one has, and
+            # leave it to Glance's image_conversion if it runs before us:
+            # its revert, which comes after ours, requeues unconditionally.
+            if (action.image_status != 'queued' and
+                    not listed_before(IMAGE_CONVERSION, self.plugin_name)):
                 action.set_image_attribute(status='queued')
             if self.stores:
                 action.remove_importing_stores(self.stores)

@@ -66,10 +66,11 @@ class PluginTestBase(testtools.TestCase):
         path = os.path.join(self.useFixture(fixtures.TempDir()).path, 'q')
         return data.make_qcow2(path, **kwargs)
 
-    def assertReverted(self, task):
+    def assertReverted(self, task, status='queued'):
+        """The task cleaned up; ``status`` is what it left the image in."""
         task.revert(result=None)
         image = self.wrapper.image
-        self.assertEqual('queued', image.status)
+        self.assertEqual(status, image.status)
         self.assertEqual('', image.extra_properties[fakes.IMPORTING])
         self.assertEqual('fast', image.extra_properties[fakes.FAILED])
         self.assertEqual([], self.staging_files())
@@ -279,4 +280,13 @@ class CompressTest(PluginTestBase):
                           self.file_uri)
         self.assertEqual(payload, self.staged_bytes())
         self.assertEqual([IMAGE_ID], self.staging_files())
+        # Listed after image_conversion, whose revert requeues the image
+        # right after ours; a second requeue would fail in Glance.
+        self.assertReverted(task, status='importing')
+
+    def test_revert_requeues_without_image_conversion(self):
+        self.conf.set_override('image_import_plugins',
+                               ['accel_decompress', 'accel_compress'],
+                               group='image_import_opts')
+        task, _ = self.run_task(data.real_bytes(1000))
         self.assertReverted(task)

@@ -63,12 +63,16 @@ class SafetyTest(test_plugins.PluginTestBase):
         bomb = os.path.join(self.staging, 'bomb.gz')
         with open(bomb, 'wb') as f:
             f.write(gzip.compress(bytes(64 * MiB), compresslevel=1) * 128)
+        # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so it
+        # would report the (large) test worker that forked this child.
         script = textwrap.dedent('''
-            import resource, sys
+            import sys
             from glance_accel_import.cmd import cli
             code = cli.main(['decompress', sys.argv[1], sys.argv[2],
                              '--max-size', str(2 * 1024 ** 3)])
-            print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+            with open('/proc/self/status') as f:
+                print([line.split()[1] for line in f
+                       if line.startswith('VmHWM:')][0])
             sys.exit(code)
         ''')
         result = subprocess.run(
