@@ -66,7 +66,27 @@ Possible values:
     * An integer from 65536 to 67108864.
 
 Related options:
-    * None
+    * threads
+"""),
+    cfg.IntOpt('threads',
+               default=0,
+               min=0,
+               max=256,
+               help="""
+Threads that compress one image in parallel.
+
+gzip compression by the ``isal`` and ``stdlib`` engines splits the image into
+blocks of ``chunk_size`` bytes and deflates them on this many threads, writing
+one standard gzip stream; the ``zstd`` engine uses as many zstd workers.
+Decompression of a single stream cannot be split and uses one thread for the
+codec (plus one for writing and hashing).
+
+Possible values:
+    * 0 (the default): one thread per CPU of the host.
+    * A positive integer: at most this many threads per import.
+
+Related options:
+    * chunk_size
 """),
 ]
 
@@ -128,12 +148,16 @@ Related options:
     cfg.StrOpt('format',
                default='gzip',
                choices=[('gzip', 'gzip (RFC 1952): readable by Cinder and '
-                                 'every gzip tool')],
+                                 'every gzip tool'),
+                        ('zstd', 'zstd (RFC 8878): smaller and faster to '
+                                 'decompress; needs a zstd-aware consumer')],
                help="""
 Compression format of stored ``compressed`` images.
 
 Possible values:
-    * gzip
+    * gzip: what Cinder's ``compressed`` container format expects.
+    * zstd: written by the ``zstd`` engine (multi-threaded); only for
+      consumers that read zstd.
 
 Related options:
     * level
@@ -155,6 +179,14 @@ Related options:
     * format
 """),
 ]
+
+
+def compress_threads():
+    """The ``threads`` option (0: one per CPU), 0 if not registered."""
+    try:
+        return getattr(cfg.CONF, ENGINE_GROUP).threads
+    except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
+        return 0
 
 
 def register_opts(conf):

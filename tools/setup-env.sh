@@ -10,6 +10,10 @@ have() { command -v "$1" >/dev/null || [ -x "/sbin/$1" ] || [ -x "/usr/sbin/$1" 
 have qemu-img || missing+=(qemu-utils)
 have mkfs.ext4 || missing+=(e2fsprogs)
 have gzip || missing+=(gzip)
+# zstd: engine contract reference; pigz, igzip (isal): benchmark peers.
+have zstd || missing+=(zstd)
+have pigz || missing+=(pigz)
+have igzip || missing+=(isal)
 have git || missing+=(git)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing system packages: ${missing[*]}"

@@ -129,7 +129,7 @@ def build_parser():
         cmd.set_defaults(func=func)
         if name == 'compress':
             cmd.add_argument('--format', default=formats.GZIP,
-                             choices=[formats.GZIP])
+                             choices=[formats.GZIP, formats.ZSTD])
             cmd.add_argument('--level', type=int, default=1,
                              choices=range(1, 10), metavar='1-9')
         else:
