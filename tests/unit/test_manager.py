@@ -121,7 +121,7 @@ class DefaultOrderTest(testtools.TestCase):
         self.useFixture(config_fixture.Config())
         engines = dict(manager.load_engines())
         engines['hw'] = _TestEngine('hw', hardware=True)
-        self.assertEqual(['hw', 'isal', 'stdlib'],
+        self.assertEqual(['hw', 'isal', 'zstd', 'stdlib'],
                          manager.default_order(engines))
         self.assertEqual('hw', manager.select(
             manager.COMPRESS, formats.GZIP, engines).name)

@@ -8,6 +8,8 @@ are real.
 import gzip
 import lzma
 import os
+import shutil
+import subprocess
 
 import fixtures
 from glance.async_.flows import api_image_import  # noqa: registers options
@@ -185,10 +187,20 @@ class DecompressTest(PluginTestBase):
                       str(exc))
 
     def test_format_without_engine(self):
-        import zstandard
-        payload = zstandard.ZstdCompressor().compress(b'x' * 1000)
+        if shutil.which('lz4') is None:
+            self.skipTest('the lz4 command is not installed (Debian: lz4)')
+        payload = subprocess.run(['lz4', '-c'], input=b'x' * 1000,
+                                 stdout=subprocess.PIPE, check=True).stdout
         exc = self._assert_refused(payload, exception.NoEngineAvailable)
-        self.assertIn('decompress zstd', str(exc))
+        self.assertIn('decompress lz4', str(exc))
+
+    def test_zstd_upload(self):
+        import zstandard
+        plain = data.real_bytes(2 * 1024 * 1024)
+        self.run_task(zstandard.ZstdCompressor(threads=2).compress(plain))
+        self.assertEqual(plain, self.staged_bytes())
+        self.assertEqual('zstd', self.wrapper.image.extra_properties[
+            properties.DECOMPRESSION_ENGINE])
 
     def test_revert_after_success_cleans_staging(self):
         task, _ = self.run_task(gzip.compress(data.real_bytes(1000)))
