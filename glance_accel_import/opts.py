@@ -4,6 +4,8 @@ Glance reads these from ``glance-image-import.conf`` (or ``glance-api.conf``).
 ``list_opts`` feeds oslo-config-generator, which writes the sample in ``etc/``.
 """
 
+import os
+
 from oslo_config import cfg
 
 ENGINE_GROUP = 'accel_import'
@@ -182,11 +184,12 @@ Related options:
 
 
 def compress_threads():
-    """The ``threads`` option (0: one per CPU), 0 if not registered."""
+    """Threads per compression: the ``threads`` option, else one per CPU."""
     try:
-        return getattr(cfg.CONF, ENGINE_GROUP).threads
+        configured = getattr(cfg.CONF, ENGINE_GROUP).threads
     except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
-        return 0
+        configured = 0
+    return configured or os.cpu_count() or 1
 
 
 def register_opts(conf):

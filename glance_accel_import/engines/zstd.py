@@ -7,8 +7,6 @@ one block at a time: a zstd block never expands beyond 128 KiB, which bounds
 what one call returns.
 """
 
-import os
-
 from glance_accel_import.engines import base
 from glance_accel_import import formats
 from glance_accel_import import opts
@@ -145,16 +143,12 @@ class ZstdEngine(base.Engine):
                           % (zstandard.__version__,
                              zstandard.ZSTD_VERSION and '.'.join(
                                  map(str, zstandard.ZSTD_VERSION)),
-                             self.threads()))
-
-    @staticmethod
-    def threads():
-        return opts.compress_threads() or os.cpu_count() or 1
+                             opts.compress_threads()))
 
     def new_encoder(self, fmt, level):
         # Our 1..9 scale used as is: zstd level 1 is its fastest regular
         # level and 3 its default; 9 is still far faster than gzip -9.
-        threads = self.threads()
+        threads = opts.compress_threads()
         return zstandard.ZstdCompressor(
             level=level, write_checksum=True,
             threads=threads if threads > 1 else 0).compressobj()
