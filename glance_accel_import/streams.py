@@ -372,15 +372,16 @@ def compress_file(engine, fmt, level, src_path, dst_file, chunk_size,
 
 
 def decompress_file(engine, fmt, src_path, dst_file, chunk_size, limit=None,
-                    progress=None):
+                    progress=None, digest=False):
     """Decompress the file at ``src_path`` into the open file ``dst_file``.
 
-    The output is sparse: all-zero blocks become holes. Writing and hashing
-    run on their own thread, overlapped with the codec.
+    The output is sparse: all-zero blocks become holes. Writing (and
+    hashing, with ``digest``) run on their own thread, overlapped with the
+    codec.
     """
     with open(src_path, 'rb') as src:
         reader = Reader(src, progress=progress)
-        sink = Sink(dst_file, limit=limit, digest=True, sparse=True,
+        sink = Sink(dst_file, limit=limit, digest=digest, sparse=True,
                     background=True)
         seconds = _run(lambda: engine.decompress(
             fmt, reader, sink, chunk_size), reader, sink)

@@ -58,7 +58,8 @@ class _CompressImage(base.StagedDataTask):
         engine = manager.select(manager.COMPRESS, group.format, self.engines)
         with staging.new_file(work) as out:
             result = streams.compress_file(engine, group.format, group.level,
-                                           staged, out, self.chunk_size)
+                                           staged, out, self.chunk_size,
+                                           digest=group.record_sha256)
         staging.replace(work, staged)
         self._record(result, inspected)
         LOG.info('Image %s compressed by engine %s: %d -> %d bytes in %.1fs',
@@ -70,12 +71,14 @@ class _CompressImage(base.StagedDataTask):
             action.set_image_attribute(size=result.bytes_out,
                                        virtual_size=inspected.virtual_size,
                                        container_format=COMPRESSED)
-            action.set_image_extra_properties({
+            recorded = {
                 properties.COMPRESSION_FORMAT: result.fmt,
                 properties.COMPRESSION_ENGINE: result.engine,
                 properties.UNCOMPRESSED_SIZE: str(result.bytes_in),
-                properties.UNCOMPRESSED_SHA256: result.plain_sha256,
-            })
+            }
+            if result.plain_sha256:
+                recorded[properties.UNCOMPRESSED_SHA256] = result.plain_sha256
+            action.set_image_extra_properties(recorded)
 
 
 def _created_container_format(kwargs):

@@ -237,6 +237,27 @@ class CompressTest(PluginTestBase):
                          props[properties.UNCOMPRESSED_SHA256])
         self.assertEqual([IMAGE_ID], self.staging_files())
 
+    def test_sha256_can_be_skipped(self):
+        self.conf.set_override('record_sha256', False,
+                               group=opts.COMPRESS_GROUP)
+        plain = data.real_bytes(1024 * 1024)
+        self.run_task(plain)
+        self.assertEqual(plain, gzip.decompress(self.staged_bytes()))
+        props = self.wrapper.image.extra_properties
+        self.assertNotIn(properties.UNCOMPRESSED_SHA256, props)
+        self.assertEqual(str(len(plain)), props[properties.UNCOMPRESSED_SIZE])
+
+    def test_zstd_format(self):
+        import zstandard
+        self.conf.set_override('format', 'zstd', group=opts.COMPRESS_GROUP)
+        plain = data.real_bytes(2 * 1024 * 1024)
+        self.run_task(plain)
+        self.assertEqual(plain, zstandard.ZstdDecompressor().decompressobj(
+        ).decompress(self.staged_bytes()))
+        props = self.wrapper.image.extra_properties
+        self.assertEqual('zstd', props[properties.COMPRESSION_FORMAT])
+        self.assertEqual('zstd', props[properties.COMPRESSION_ENGINE])
+
     def test_engine_order_and_level_are_honoured(self):
         self.conf.set_override('engine_order', ['stdlib'],
                                group=opts.ENGINE_GROUP)

@@ -1,0 +1,97 @@
+"""Run one command as a child process and measure it.
+
+Wall time from the parent's clock; CPU time and peak RSS from the child's
+own rusage (``wait4``), so a tool's threads and memory are all counted.
+"""
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+
+@dataclasses.dataclass
+class Measurement:
+    tool: str
+    operation: str  # compress / decompress / read
+    volume: str
+    wall: float
+    cpu: float
+    peak_rss: int  # bytes
+    input_apparent: int
+    input_allocated: int
+    output_size: int
+    output_allocated: int
+
+    @property
+    def mb_s_apparent(self):
+        return self.input_apparent / self.wall / 1e6
+
+    @property
+    def mb_s_allocated(self):
+        return self.input_allocated / self.wall / 1e6
+
+
+@dataclasses.dataclass(frozen=True)
+class Tool:
+    """A command line; ``{src}`` and ``{dst}`` are filled in per run.
+
+    ``stdout_to_dst``: the tool writes to stdout, which goes to ``dst``.
+    """
+
+    name: str
+    operation: str
+    argv: tuple
+    stdout_to_dst: bool = False
+    needs: str = ''  # program that must be on PATH
+
+    def available(self):
+        return not self.needs or shutil.which(self.needs) is not None
+
+    def command(self, src, dst):
+        return [a.format(src=src, dst=dst, python=sys.executable)
+                for a in self.argv]
+
+
+def _allocated(path):
+    try:
+        return os.stat(path).st_blocks * 512
+    except FileNotFoundError:
+        return 0
+
+
+def _size(path):
+    try:
+        return os.path.getsize(path)
+    except FileNotFoundError:
+        return 0
+
+
+def measure(tool, volume_name, src, dst):
+    """Run ``tool`` on ``src`` once, writing ``dst``; return a Measurement."""
+    if os.path.exists(dst):
+        os.remove(dst)
+    argv = tool.command(src, dst)
+    out = open(dst if tool.stdout_to_dst else os.devnull, 'wb')
+    try:
+        start = time.monotonic()
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err = proc.stderr.read().decode(errors='replace')
+        proc.stderr.close()
+    finally:
+        out.close()
+    if proc.returncode:
+        raise RuntimeError('%s failed (%d): %s' % (' '.join(argv),
+                                                   proc.returncode,
+                                                   err.strip()[-500:]))
+    return Measurement(
+        tool=tool.name, operation=tool.operation, volume=volume_name,
+        wall=wall, cpu=usage.ru_utime + usage.ru_stime,
+        peak_rss=usage.ru_maxrss * 1024,
+        input_apparent=_size(src), input_allocated=_allocated(src),
+        output_size=_size(dst), output_allocated=_allocated(dst))
