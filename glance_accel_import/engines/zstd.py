@@ -53,6 +53,9 @@ def block_extent(head):
     return 3 + (1 if kind == _RLE else size), bool(header & 1)
 
 
+_HEADER, _BLOCK, _CHECKSUM = 'header', 'block', 'checksum'
+
+
 class ZstdDecoder:
     """One zstd frame as a ``base.Decoder``, output bounded per call."""
 
@@ -60,50 +63,56 @@ class ZstdDecoder:
         self._dobj = zstandard.ZstdDecompressor().decompressobj()
         self._input = bytearray()
         self._output = b''
-        self._next = frame_header_size
+        self._stage = _HEADER
         self._checksum = False
-        self.eof = False
+        self._done = False
         self.unused_data = b''
 
-    def _next_unit(self):
-        """Size of the next whole unit of the frame, if it is all buffered."""
-        if self._next is None:  # the 4-byte content checksum
-            size = 4
+    @property
+    def eof(self):
+        """The frame is complete and all of its output has been returned."""
+        return self._done and not self._output
+
+    def _unit_size(self):
+        """Size of the next unit (header, block, checksum), once buffered."""
+        head = bytes(self._input[:18])
+        if self._stage == _HEADER:
+            size = frame_header_size(head)
+        elif self._stage == _BLOCK:
+            extent = block_extent(head)
+            size = extent and extent[0]
         else:
-            size = self._next(bytes(self._input[:18]))
-            if isinstance(size, tuple):
-                size = size[0]
-        if size is None or len(self._input) < size:
-            return None
-        return size
+            size = 4
+        return size if size and len(self._input) >= size else None
 
     @property
     def needs_input(self):
-        return not (self.eof or self._output or self._next_unit())
+        if self._done or self._output:
+            return False
+        try:
+            return not self._unit_size()
+        except zstandard.ZstdError:
+            return False  # decompress() raises it where errors are expected
 
     def _feed_unit(self, size):
         unit = bytes(self._input[:size])
         del self._input[:size]
-        if self._next is frame_header_size:
+        out = self._dobj.decompress(unit)  # zstandard checks the checksum
+        if self._stage == _HEADER:
             self._checksum = bool(unit[4] & 0x04)
-            self._next = block_extent
-            return self._dobj.decompress(unit)
-        if self._next is block_extent:
-            last = block_extent(unit)[1]
-            out = self._dobj.decompress(unit)
-            if last:
-                self._next = None
-                if not self._checksum:
-                    self._finish()
-            return out
-        self._dobj.decompress(unit)  # zstandard checks the checksum
-        self._finish()
-        return b''
+            self._stage = _BLOCK
+        elif self._stage == _CHECKSUM:
+            self._finish()
+        elif block_extent(unit)[1]:  # the frame's last block
+            self._stage = _CHECKSUM
+            if not self._checksum:
+                self._finish()
+        return out
 
     def _finish(self):
         if not self._dobj.eof:
             raise _error('frame did not end where its last block did')
-        self.eof = True
+        self._done = True
         self.unused_data = bytes(self._input)
         self._input.clear()
 
@@ -111,8 +120,8 @@ class ZstdDecoder:
         self._input += data
         out = [self._output]
         produced = len(self._output)
-        while produced < max_length and not self.eof:
-            size = self._next_unit()
+        while produced < max_length and not self._done:
+            size = self._unit_size()
             if size is None:
                 break
             piece = self._feed_unit(size)

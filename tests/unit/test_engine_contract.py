@@ -21,6 +21,7 @@ import testtools
 import zstandard
 
 from glance_accel_import.engines import manager
+from glance_accel_import.engines import zstd as zstd_engine
 from glance_accel_import import exception
 from glance_accel_import import formats
 from glance_accel_import import streams
@@ -247,3 +248,31 @@ class DifferentialTest(testtools.TestCase):
                 self.assertEqual(outcome(reference, payload),
                                  outcome(engine, payload),
                                  'engine %s differs' % name)
+
+
+class ZstdFrameWalkTest(testtools.TestCase):
+    """The zstd decoder's own frame parsing refuses what it cannot walk."""
+
+    def decompress(self, payload):
+        out = io.BytesIO()
+        ENGINES['zstd'].decompress(formats.ZSTD,
+                                   streams.Reader(io.BytesIO(payload)),
+                                   streams.Sink(out), CHUNK)
+        return out.getvalue()
+
+    def test_reserved_header_bit_and_block_type(self):
+        good = _zstd_compress(data.real_bytes(300000))
+        bad_header = bytearray(good)
+        bad_header[4] |= 0x08
+        header_size = zstd_engine.frame_header_size(good)
+        bad_block = bytearray(good)
+        bad_block[header_size] |= 0x06  # block type 3 is reserved
+        for payload in (bad_header, bad_block):
+            self.assertRaises(exception.CorruptCompressedData,
+                              self.decompress, bytes(payload))
+
+    def test_frame_without_checksum(self):
+        plain = data.real_bytes(500000)
+        payload = zstandard.ZstdCompressor(write_checksum=False).compress(
+            plain)
+        self.assertEqual(plain, self.decompress(payload))
