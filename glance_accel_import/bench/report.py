@@ -16,8 +16,9 @@ def _find(results, tool, operation, volume):
 def table(results, default_tool):
     """Every measurement, with time and size ratios against our default."""
     lines = [
-        '| operation | volume | tool | wall s | CPU s | MB/s apparent | '
-        'MB/s allocated | output MiB | output allocated MiB | peak RSS MiB '
+        '| operation | volume | tool | wall s | CPU s | plain MB/s apparent | '
+        'plain MB/s allocated | output MiB | output allocated MiB | '
+        'peak RSS MiB '
         '| peer time / ours | ours size / peer |',
         '|' + '---|' * 12,
     ]
