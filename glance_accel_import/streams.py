@@ -225,8 +225,9 @@ class Sink:
         self._f = f
         self._limit = limit
         self._hash = hashlib.sha256() if digest else None
-        self._sparse = sparse
-        self._start = f.tell() if sparse else 0
+        # Holes need a seekable file; anything else gets every byte.
+        self._sparse = sparse and _seekable_fileno(f) is not None
+        self._start = f.tell() if self._sparse else 0
         self._worker = Background(self._store) if background else None
         self.bytes_written = 0
 

@@ -61,6 +61,42 @@ class Tool:
                 for a in self.argv]
 
 
+# A child's ru_maxrss includes the RSS of the process it was forked (or
+# vforked) from, up to its exec: measured straight from a big parent, every
+# tool would look as large as the parent. So a small, freshly exec'd
+# launcher runs the tool and reports the tool's own rusage on its last
+# stderr line.
+_LAUNCHER = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(proc.pid, 0)
+sys.stderr.write('\\nRUSAGE %d %r %r\\n' % (
+    usage.ru_maxrss, usage.ru_utime, usage.ru_stime))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class ChildUsage:
+    returncode: int
+    stderr: str
+    peak_rss: int  # bytes
+    cpu: float  # user + system seconds
+
+
+def run_child(argv, stdout):
+    """Run ``argv`` with ``stdout``; return its exit code and own rusage."""
+    proc = subprocess.run([sys.executable, '-S', '-c', _LAUNCHER] + argv,
+                          stdout=stdout, stderr=subprocess.PIPE)
+    err, _, last = proc.stderr.decode(errors='replace').rstrip(
+        '\n').rpartition('\n')
+    fields = last.split()
+    if len(fields) != 4 or fields[0] != 'RUSAGE':
+        raise RuntimeError('launcher failed: %s' % last)
+    return ChildUsage(proc.returncode, err, int(fields[1]) * 1024,
+                      float(fields[2]) + float(fields[3]))
+
+
 def _allocated(path):
     try:
         return os.stat(path).st_blocks * 512
@@ -93,26 +129,18 @@ def measure(tool, volume_name, src, dst):
     if os.path.exists(dst):
         os.remove(dst)
     argv = tool.command(src, dst)
-    out = open(dst if tool.stdout_to_dst else os.devnull, 'wb')
-    try:
+    with open(dst if tool.stdout_to_dst else os.devnull, 'wb') as out:
         start = time.monotonic()
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
+        child = run_child(argv, out)
         if tool.operation != 'read' and os.path.exists(dst):
             _fsync(dst)
         wall = time.monotonic() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        err = proc.stderr.read().decode(errors='replace')
-        proc.stderr.close()
-    finally:
-        out.close()
-    if proc.returncode:
+    if child.returncode:
         raise RuntimeError('%s failed (%d): %s' % (' '.join(argv),
-                                                   proc.returncode,
-                                                   err.strip()[-500:]))
+                                                   child.returncode,
+                                                   child.stderr[-500:]))
     return Measurement(
         tool=tool.name, operation=tool.operation, volume=volume_name,
-        wall=wall, cpu=usage.ru_utime + usage.ru_stime,
-        peak_rss=usage.ru_maxrss * 1024,
+        wall=wall, cpu=child.cpu, peak_rss=child.peak_rss,
         input_apparent=_size(src), input_allocated=_allocated(src),
         output_size=_size(dst), output_allocated=_allocated(dst))

@@ -154,3 +154,18 @@ class ZeroAwareFileTest(testtools.TestCase):
             self.assertLess(allocated(out_path), 8 * MiB)
             subprocess.run(['cmp', path, out_path], check=True)
             os.remove(out_path)
+
+    def test_decompression_into_an_unseekable_writer(self):
+        path = self.sparse_file(64 * MiB)
+        _, packed = self.compress('isal', formats.GZIP, path)
+        chunks = []
+
+        class Writer:
+            def write(self, data):
+                chunks.append(len(data))
+
+        result = streams.decompress_file(ENGINES['isal'], formats.GZIP,
+                                         packed, Writer(), MiB, digest=True)
+        self.assertEqual(64 * MiB, sum(chunks))
+        self.assertEqual(64 * MiB, result.bytes_out)
+        self.assertEqual(64, len(result.plain_sha256))
