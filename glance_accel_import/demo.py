@@ -44,7 +44,8 @@ class _Discard:
 def _decompressed_sha256(path):
     """SHA-256 and size of what ``path`` decompresses to (reference engine)."""
     result = streams.decompress_file(manager.load_engines()['stdlib'],
-                                     formats.GZIP, path, _Discard(), MiB)
+                                     formats.GZIP, path, _Discard(), MiB,
+                                     digest=True)
     return result.plain_sha256, result.bytes_out
 
 

@@ -17,6 +17,8 @@ import lzma
 import os
 import time
 
+import zstandard
+
 from glance_accel_import import exception
 from glance_accel_import import formats
 from glance_accel_import import streams
@@ -28,6 +30,9 @@ _REFERENCE_WRITERS = {
     formats.GZIP: lambda data: gzip.compress(data, compresslevel=1),
     formats.BZIP2: lambda data: bz2.compress(data, compresslevel=1),
     formats.XZ: lambda data: lzma.compress(data, preset=0),
+    # The library's one-shot writer, not the zstd engine's streaming one.
+    formats.ZSTD: lambda data: zstandard.ZstdCompressor(level=1).compress(
+        data),
 }
 
 

@@ -15,10 +15,17 @@ that ends inside a member.
 
 import dataclasses
 import hashlib
+import os
+import queue
+import threading
 import time
 
 from glance_accel_import import exception
 from glance_accel_import import formats
+from glance_accel_import import zeros
+
+_STOP = object()
+_ZERO_CHUNK = bytes(4 * 1024 * 1024)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,60 +40,246 @@ class StreamResult:
     plain_sha256: str
 
 
-class Reader:
-    """Read a file in chunks, counting, optionally hashing and reporting."""
+def zero_chunks(count):
+    """``count`` zero bytes as a few shared buffers."""
+    while count > 0:
+        step = min(count, len(_ZERO_CHUNK))
+        yield memoryview(_ZERO_CHUNK)[:step]
+        count -= step
 
-    def __init__(self, f, digest=False, progress=None):
+
+class Background:
+    """Run ``consume(item)`` on one thread for each ``put`` item, in order.
+
+    The queue is short, so at most ``depth`` items wait: memory stays
+    bounded. An error in ``consume`` is raised by the next ``put`` or by
+    ``close``.
+    """
+
+    def __init__(self, consume, depth=4):
+        self._consume = consume
+        self._queue = queue.Queue(depth)
+        self._error = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            if self._error is None:
+                try:
+                    self._consume(item)
+                except BaseException as exc:  # re-raised in the caller
+                    self._error = exc
+
+    def _raise(self):
+        if self._error is not None:
+            raise self._error
+
+    def put(self, item):
+        self._raise()
+        self._queue.put(item)
+
+    def close(self):
+        """Finish every queued item, then stop; raise a pending error."""
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join()
+        self._raise()
+
+
+class _Digest:
+    """SHA-256 of a stream given as bytes and zero runs (ints)."""
+
+    def __init__(self, background):
+        self._hash = hashlib.sha256()
+        self._worker = Background(self._update) if background else None
+
+    def _update(self, piece):
+        if isinstance(piece, int):
+            for zero in zero_chunks(piece):
+                self._hash.update(zero)
+        else:
+            self._hash.update(piece)
+
+    def update(self, piece):
+        if self._worker is not None:
+            self._worker.put(piece)
+        else:
+            self._update(piece)
+
+    def close(self):
+        if self._worker is not None:
+            self._worker.close()
+
+    def hexdigest(self):
+        self.close()
+        return self._hash.hexdigest()
+
+
+def _seekable_fileno(f):
+    try:
+        return f.fileno() if f.seekable() else None
+    except (AttributeError, OSError, ValueError):  # BytesIO, pipes
+        return None
+
+
+class Reader:
+    """Read a file in chunks, counting, optionally hashing and reporting.
+
+    ``read`` returns bytes, zeros included. ``pieces`` is the zero-aware
+    way: holes of a sparse file are skipped without being read and all-zero
+    blocks are reported as a count instead of bytes. With ``background``,
+    hashing runs on its own thread; call ``close`` when done.
+    """
+
+    def __init__(self, f, digest=False, progress=None, background=False):
         self._f = f
-        self._hash = hashlib.sha256() if digest else None
+        self._digest = _Digest(background) if digest else None
         self._progress = progress
         self.bytes_read = 0
+
+    def _count(self, piece, size):
+        self.bytes_read += size
+        if self._digest is not None:
+            self._digest.update(piece)
+        if self._progress is not None:
+            self._progress(size)
 
     def read(self, size):
         data = self._f.read(size)
         if data:
-            self.bytes_read += len(data)
-            if self._hash is not None:
-                self._hash.update(data)
-            if self._progress is not None:
-                self._progress(len(data))
+            self._count(data, len(data))
         return data
 
+    def _file_pieces(self, fd, size):
+        pos = self._f.tell()
+        extents = zeros.Extents(fd)
+        while pos < extents.size:
+            start, end = extents.next_data(pos)
+            if start > pos:
+                yield start - pos
+                pos = start
+                continue
+            data = os.pread(fd, min(size, end - pos), pos)
+            if not data:  # the file shrank under us
+                break
+            yield from zeros.split(data, pos)
+            pos += len(data)
+        self._f.seek(pos)
+
+    def _stream_pieces(self, size):
+        pos = 0
+        while True:
+            data = self._f.read(size)
+            if not data:
+                return
+            yield from zeros.split(data, pos)
+            pos += len(data)
+
+    def pieces(self, size):
+        """Yield the rest of the file as bytes (data) and ints (zero runs).
+
+        Each bytes piece is at most ``size`` long; zero runs are merged and
+        may be of any length.
+        """
+        fd = _seekable_fileno(self._f)
+        source = (self._file_pieces(fd, size) if fd is not None
+                  else self._stream_pieces(size))
+        zero_run = 0
+        for piece in source:
+            if isinstance(piece, int):
+                zero_run += piece
+                continue
+            if zero_run:
+                self._count(zero_run, zero_run)
+                yield zero_run
+                zero_run = 0
+            self._count(piece, len(piece))
+            yield piece
+        if zero_run:
+            self._count(zero_run, zero_run)
+            yield zero_run
+
+    def close(self):
+        if self._digest is not None:
+            self._digest.close()
+
     def hexdigest(self):
-        return self._hash.hexdigest() if self._hash is not None else ''
+        return self._digest.hexdigest() if self._digest is not None else ''
 
 
 class Sink:
-    """Write to a file, counting bytes and refusing to pass ``limit``."""
+    """Write to a file, counting bytes and refusing to pass ``limit``.
 
-    def __init__(self, f, limit=None, digest=False):
+    With ``sparse``, all-zero blocks are skipped with a seek so the output
+    file gets holes; ``close`` then sets its size. With ``background``,
+    hashing and writing run on their own thread, overlapped with the codec.
+    Call ``close`` when done with either.
+    """
+
+    def __init__(self, f, limit=None, digest=False, sparse=False,
+                 background=False):
         self._f = f
         self._limit = limit
         self._hash = hashlib.sha256() if digest else None
+        # Holes need a seekable file; anything else gets every byte.
+        self._sparse = sparse and _seekable_fileno(f) is not None
+        self._start = f.tell() if self._sparse else 0
+        self._worker = Background(self._store) if background else None
         self.bytes_written = 0
+
+    def _store(self, item):
+        data, offset = item
+        if self._hash is not None:
+            self._hash.update(data)
+        if not self._sparse:
+            self._f.write(data)
+            return
+        for piece in zeros.split(data, offset):
+            if isinstance(piece, int):
+                self._f.seek(piece, os.SEEK_CUR)
+            else:
+                self._f.write(piece)
 
     def write(self, data):
         if self._limit is not None and self.bytes_written + len(data) > \
                 self._limit:
             raise exception.OutputLimitExceeded(self._limit)
-        self._f.write(data)
+        item = (data, self.bytes_written)
+        if self._worker is not None:
+            self._worker.put(item)
+        else:
+            self._store(item)
         self.bytes_written += len(data)
-        if self._hash is not None:
-            self._hash.update(data)
+
+    def close(self):
+        """Finish pending writes; give sparse output its full size."""
+        if self._worker is not None:
+            self._worker.close()
+        if self._sparse:
+            self._f.truncate(self._start + self.bytes_written)
+            self._f.seek(self._start + self.bytes_written)
 
     def hexdigest(self):
+        if self._worker is not None:
+            self._worker.close()
         return self._hash.hexdigest() if self._hash is not None else ''
 
 
 def encode(encoder, reader, sink, chunk_size):
-    """Pump ``reader`` through ``encoder`` into ``sink``."""
-    while True:
-        data = reader.read(chunk_size)
-        if not data:
-            break
-        out = encoder.compress(data)
-        if out:
-            sink.write(out)
+    """Pump ``reader`` through ``encoder`` into ``sink``.
+
+    Holes are not read: their zeros come from a shared buffer.
+    """
+    for piece in reader.pieces(chunk_size):
+        for data in (zero_chunks(piece) if isinstance(piece, int)
+                     else (piece,)):
+            out = encoder.compress(data)
+            if out:
+                sink.write(out)
     sink.write(encoder.flush())
 
 
@@ -153,31 +346,54 @@ def decode(new_decoder, decode_errors, fmt, reader, sink, chunk_size):
                 fmt, 'truncated: the data ends inside a member')
 
 
-def _timed(operation):
-    start = time.monotonic()
-    operation()
+def _run(operation, reader, sink):
+    """Time ``operation`` and then close both ends, even if it fails."""
+    start, done = time.monotonic(), False
+    try:
+        operation()
+        done = True
+    finally:
+        for end in (reader, sink):
+            try:
+                end.close()
+            except Exception:  # the operation's own error matters more
+                if done:
+                    raise
     return time.monotonic() - start
 
 
 def compress_file(engine, fmt, level, src_path, dst_file, chunk_size,
-                  progress=None):
-    """Compress the file at ``src_path`` into the open file ``dst_file``."""
+                  progress=None, digest=True):
+    """Compress the file at ``src_path`` into the open file ``dst_file``.
+
+    Holes and zero blocks of the source cost almost nothing (see
+    ``Reader.pieces``). ``digest`` computes the SHA-256 of the plain data
+    on its own thread; it is the one cost that still grows with the
+    volume's size, zeros included.
+    """
     with open(src_path, 'rb') as src:
-        reader = Reader(src, digest=True, progress=progress)
+        reader = Reader(src, digest=digest, progress=progress,
+                        background=True)
         sink = Sink(dst_file)
-        seconds = _timed(lambda: engine.compress(
-            fmt, level, reader, sink, chunk_size))
+        seconds = _run(lambda: engine.compress(
+            fmt, level, reader, sink, chunk_size), reader, sink)
     return StreamResult(engine.name, fmt, reader.bytes_read,
                         sink.bytes_written, seconds, reader.hexdigest())
 
 
 def decompress_file(engine, fmt, src_path, dst_file, chunk_size, limit=None,
-                    progress=None):
-    """Decompress the file at ``src_path`` into the open file ``dst_file``."""
+                    progress=None, digest=False):
+    """Decompress the file at ``src_path`` into the open file ``dst_file``.
+
+    The output is sparse: all-zero blocks become holes. Writing (and
+    hashing, with ``digest``) run on their own thread, overlapped with the
+    codec.
+    """
     with open(src_path, 'rb') as src:
         reader = Reader(src, progress=progress)
-        sink = Sink(dst_file, limit=limit, digest=True)
-        seconds = _timed(lambda: engine.decompress(
-            fmt, reader, sink, chunk_size))
+        sink = Sink(dst_file, limit=limit, digest=digest, sparse=True,
+                    background=True)
+        seconds = _run(lambda: engine.decompress(
+            fmt, reader, sink, chunk_size), reader, sink)
     return StreamResult(engine.name, fmt, reader.bytes_read,
                         sink.bytes_written, seconds, sink.hexdigest())

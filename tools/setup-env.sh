@@ -10,6 +10,11 @@ have() { command -v "$1" >/dev/null || [ -x "/sbin/$1" ] || [ -x "/usr/sbin/$1" 
 have qemu-img || missing+=(qemu-utils)
 have mkfs.ext4 || missing+=(e2fsprogs)
 have gzip || missing+=(gzip)
+# zstd, lz4: reference tools in tests; pigz, igzip (isal): benchmark peers.
+have zstd || missing+=(zstd)
+have pigz || missing+=(pigz)
+have igzip || missing+=(isal)
+have lz4 || missing+=(lz4)
 have git || missing+=(git)
 # The load test runs Glance on a PostgreSQL server it starts itself.
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)

@@ -115,7 +115,8 @@ def _compress(args, engines):
     _run_stream(args, manager.COMPRESS, args.format, engines,
                 lambda engine, out, progress: streams.compress_file(
                     engine, args.format, args.level, args.src, out,
-                    args.chunk_size, progress=progress))
+                    args.chunk_size, progress=progress,
+                    digest=not args.no_sha256))
 
 
 def _decompress(args, engines):
@@ -126,12 +127,18 @@ def _decompress(args, engines):
     _run_stream(args, manager.DECOMPRESS, fmt, engines,
                 lambda engine, out, progress: streams.decompress_file(
                     engine, fmt, args.src, out, args.chunk_size,
-                    limit=args.max_size, progress=progress))
+                    limit=args.max_size, progress=progress,
+                    digest=args.json))
 
 
 def _demo(args, engines):
     from glance_accel_import import demo
     return demo.run(args)
+
+
+def _bench(args, engines):
+    from glance_accel_import import bench
+    return bench.run(args)
 
 
 def _positive_int(text):
@@ -173,9 +180,12 @@ def build_parser():
         cmd.set_defaults(func=func)
         if name == 'compress':
             cmd.add_argument('--format', default=formats.GZIP,
-                             choices=[formats.GZIP])
+                             choices=[formats.GZIP, formats.ZSTD])
             cmd.add_argument('--level', type=int, default=1,
                              choices=range(1, 10), metavar='1-9')
+            cmd.add_argument('--no-sha256', action='store_true',
+                             help='skip the SHA-256 of the input (its cost '
+                                  'grows with the zeros too)')
         else:
             cmd.add_argument('--max-size', type=_positive_int,
                              help='fail if the output would pass this many '
@@ -188,6 +198,22 @@ def build_parser():
                       help='directory whose files fill the demo disk image')
     demo.add_argument('--image-size-mib', type=_positive_int, default=256)
     demo.set_defaults(func=_demo)
+
+    bench = sub.add_parser(
+        'bench', help='measure every engine against gzip, pigz, igzip, '
+                      'qemu-img and Glance on a realistic volume')
+    bench.add_argument('--workdir', default='bench-work',
+                       help='volumes and outputs go here (reused)')
+    bench.add_argument('--source-tree', default=None,
+                       help='directory whose files fill the volume '
+                            '(default /usr)')
+    bench.add_argument('--size-gib', type=_positive_int, default=4)
+    bench.add_argument('--data-fraction', type=float, default=0.3)
+    bench.add_argument('--rounds', type=_positive_int, default=1)
+    bench.add_argument('--markdown', help='write the report here')
+    bench.add_argument('--chart', help='write a PNG chart here')
+    bench.add_argument('--json', help='write raw measurements here')
+    bench.set_defaults(func=_bench)
     return parser
 
 

@@ -111,17 +111,24 @@ def candidates(operation, fmt, engines, order=None, policy=None,
         names = group.engine_order if order is None else order
         names = names or default_order(engines)
         policy = policy or fallback_policy()
-    usable, reasons = [], []
+    usable, reasons, unfit = [], [], []
     for name in names:
         engine = engines.get(name)
         if engine is None:
             reasons.append('%s: not installed' % name)
-            continue
-        refusal = _refusal(engine, operation, fmt, policy)
-        if refusal is None:
-            usable.append(engine)
+        elif not _handles(engine, operation, fmt):
+            unfit.append('%s: cannot %s %s' % (name, operation, fmt))
         else:
-            reasons.append('%s: %s' % (name, refusal))
+            refusal = _refusal(engine, operation, fmt, policy)
+            if refusal is None:
+                usable.append(engine)
+            else:
+                reasons.append('%s: %s' % (name, refusal))
+    # Engines made for other formats are worth naming only when no engine
+    # handles this one at all.
+    if not any(_handles(engines[name], operation, fmt)
+               for name in names if name in engines):
+        reasons += unfit
     return usable, reasons
 
 

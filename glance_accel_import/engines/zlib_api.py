@@ -5,7 +5,9 @@ gzip handling of the ``stdlib`` and ``isal`` engines lives here once.
 """
 
 from glance_accel_import.engines import base
+from glance_accel_import.engines import parallel_gzip
 from glance_accel_import import formats
+from glance_accel_import import opts
 
 GZIP_WBITS = 31  # 16 (gzip wrapper, CRC32 and length checked) + 15 (window)
 
@@ -61,6 +63,13 @@ class ZlibAPIEngine(base.Engine):
     def new_encoder(self, fmt, level):
         return self.zlib_module.compressobj(
             self.native_level(level), self.zlib_module.DEFLATED, GZIP_WBITS)
+
+    def compress(self, fmt, level, reader, sink, chunk_size):
+        """Block-parallel, zero-aware; see ``parallel_gzip``."""
+        writer = parallel_gzip.ParallelGzipWriter(
+            self.zlib_module, self.native_level(level), sink,
+            opts.compress_threads())
+        writer.write_all(reader.pieces(chunk_size))
 
     def new_decoder(self, fmt):
         return ZlibDecoder(self.zlib_module.decompressobj(GZIP_WBITS))

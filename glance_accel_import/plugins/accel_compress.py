@@ -61,7 +61,7 @@ class _CompressImage(base.StagedDataTask):
             os.path.getsize(staged), manager.COMPRESS, group.format,
             lambda engine, out: streams.compress_file(
                 engine, group.format, group.level, staged, out,
-                self.chunk_size))
+                self.chunk_size, digest=group.record_sha256))
         result = outcome.result
         staging.replace(work, staged)
         self._record(result, inspected)
@@ -74,12 +74,14 @@ class _CompressImage(base.StagedDataTask):
             action.set_image_attribute(size=result.bytes_out,
                                        virtual_size=inspected.virtual_size,
                                        container_format=COMPRESSED)
-            action.set_image_extra_properties({
+            recorded = {
                 properties.COMPRESSION_FORMAT: result.fmt,
                 properties.COMPRESSION_ENGINE: result.engine,
                 properties.UNCOMPRESSED_SIZE: str(result.bytes_in),
-                properties.UNCOMPRESSED_SHA256: result.plain_sha256,
-            })
+            }
+            if result.plain_sha256:
+                recorded[properties.UNCOMPRESSED_SHA256] = result.plain_sha256
+            action.set_image_extra_properties(recorded)
 
 
 def _created_container_format(kwargs):

@@ -110,3 +110,18 @@ class CliTest(testtools.TestCase):
                          '--engine', 'warp')
         self.assertEqual(1, result.returncode)
         self.assertIn('warp: not installed', result.stderr)
+
+    def test_zstd_round_trip_with_the_zstd_command(self):
+        packed, unpacked = self.tmp.join('d.zst'), self.tmp.join('d.out')
+        result = run_cli('compress', self.src, packed, '--format', 'zstd',
+                         '--json')
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertEqual('zstd', json.loads(result.stdout)['engine'])
+        by_cli = subprocess.run(['zstd', '-dc', packed],
+                                stdout=subprocess.PIPE, check=True).stdout
+        self.assertEqual(self.plain, by_cli)
+        result = run_cli('decompress', packed, unpacked, '--json')
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertEqual('zstd', json.loads(result.stdout)['format'])
+        with open(unpacked, 'rb') as f:
+            self.assertEqual(self.plain, f.read())

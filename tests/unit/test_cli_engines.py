@@ -80,6 +80,7 @@ class SelfTestTest(testtools.TestCase):
             ('qat', 'compress', 'gzip'),
             ('stdlib', 'compress', 'gzip'), ('stdlib', 'decompress', 'gzip'),
             ('stdlib', 'decompress', 'bzip2'), ('stdlib', 'decompress', 'xz'),
+            ('zstd', 'compress', 'zstd'), ('zstd', 'decompress', 'zstd'),
         }, set(steps))
         for key, step in steps.items():
             self.assertTrue(step['ok'], key)

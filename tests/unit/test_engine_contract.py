@@ -1,20 +1,27 @@
 """The contract every installed engine passes, on real data.
 
 Each engine found under the ``glance_accel_import.engines`` entry point runs
-every test here; an engine that is installed but cannot run on this host is
-skipped with the reason its probe gives.
+every test here once for each format it writes, against that format's own
+reference tools (Python's module and the command-line tool); an engine that
+is installed but cannot run on this host is skipped with the reason its probe
+gives.
 """
 
 import bz2
+import dataclasses
 import gzip
 import io
 import lzma
+import shutil
 import subprocess
+import typing
 
 import testscenarios
 import testtools
+import zstandard
 
 from glance_accel_import.engines import manager
+from glance_accel_import.engines import zstd as zstd_engine
 from glance_accel_import import exception
 from glance_accel_import import formats
 from glance_accel_import import streams
@@ -25,9 +32,49 @@ CHUNK = 64 * 1024
 ENGINES = manager.load_engines()
 
 
+@dataclasses.dataclass(frozen=True)
+class FormatKit:
+    """A format's reference implementations and where its checks live."""
+
+    compress: typing.Callable  # the format's reference library
+    cli: str  # its command-line tool: ``cli -c -6`` and ``cli -dc``
+    checksum_at: int  # offset from the end of a stream's check value
+    size_at: typing.Optional[int]  # offset from the end of a stored size
+
+    def cli_compress(self, plain):
+        return subprocess.run([self.cli, '-c', '-6'], input=plain,
+                              stdout=subprocess.PIPE, check=True).stdout
+
+    def cli_decompress(self, payload):
+        return subprocess.run([self.cli, '-dc'], input=payload,
+                              stdout=subprocess.PIPE, check=True).stdout
+
+
+def _zstd_compress(plain, level=3):
+    return zstandard.ZstdCompressor(level=level,
+                                    write_checksum=True).compress(plain)
+
+
+KITS = {
+    formats.GZIP: FormatKit(lambda d, level=6: gzip.compress(
+        d, compresslevel=level, mtime=0), 'gzip', checksum_at=-8,
+        size_at=-1),
+    # zstd's size field sits in the header and is optional; its checksum
+    # is the last 4 bytes.
+    formats.ZSTD: FormatKit(_zstd_compress, 'zstd', checksum_at=-4,
+                            size_at=None),
+}
+
+
+def _scenarios():
+    return [('%s-%s' % (name, fmt), {'engine_name': name, 'fmt': fmt})
+            for name in sorted(ENGINES)
+            for fmt in sorted(ENGINES[name].writes)]
+
+
 class EngineContractTest(testscenarios.WithScenarios, testtools.TestCase):
 
-    scenarios = [(name, {'engine_name': name}) for name in sorted(ENGINES)]
+    scenarios = _scenarios()
 
     def setUp(self):
         super().setUp()
@@ -36,31 +83,43 @@ class EngineContractTest(testscenarios.WithScenarios, testtools.TestCase):
         if not probe.available:
             self.skipTest('engine %s unavailable here: %s'
                           % (self.engine_name, probe.reason))
+        self.kit = KITS[self.fmt]
+        if shutil.which(self.kit.cli) is None:
+            self.skipTest('the %s command is not installed (Debian package '
+                          '%s)' % (self.kit.cli, self.kit.cli))
         self.plain = data.real_bytes(3 * 1024 * 1024 + 17)
         # A compress-only engine (qat) has its output read by the reference
         # engine; the tests of reading alone do not apply to it.
-        self.reader = (self.engine if formats.GZIP in self.engine.reads
+        self.reader = (self.engine if self.fmt in self.engine.reads
                        else ENGINES['stdlib'])
 
     def requires_reading(self):
         if self.reader is not self.engine:
-            self.skipTest('engine %s does not decompress gzip; its output '
-                          'is read back by stdlib' % self.engine_name)
+            self.skipTest('engine %s does not decompress %s; its output is '
+                          'read back by stdlib' % (self.engine_name,
+                                                   self.fmt))
 
     def compress(self, plain, level=1):
         out = io.BytesIO()
-        self.engine.compress(formats.GZIP, level,
+        self.engine.compress(self.fmt, level,
                              streams.Reader(io.BytesIO(plain)),
                              streams.Sink(out), CHUNK)
         return out.getvalue()
 
-    def decompress(self, payload, fmt=formats.GZIP, limit=None):
+    def decompress(self, payload, fmt=None, limit=None):
         out = io.BytesIO()
-        self.reader.decompress(fmt, streams.Reader(io.BytesIO(payload)),
+        self.reader.decompress(fmt or self.fmt,
+                               streams.Reader(io.BytesIO(payload)),
                                streams.Sink(out, limit=limit), CHUNK)
         return out.getvalue()
 
-    def assertCorrupt(self, payload, fmt=formats.GZIP):
+    def members(self, plain, count):
+        """``plain`` as ``count`` members (gzip) or frames (zstd)."""
+        step = -(-len(plain) // count)
+        return b''.join(self.kit.compress(plain[i:i + step])
+                        for i in range(0, len(plain), step))
+
+    def assertCorrupt(self, payload, fmt=None):
         self.assertRaises(exception.CorruptCompressedData, self.decompress,
                           payload, fmt)
 
@@ -70,21 +129,26 @@ class EngineContractTest(testscenarios.WithScenarios, testtools.TestCase):
             self.assertLess(len(packed), len(self.plain) // 2)
             self.assertEqual(self.plain, self.decompress(packed))
 
-    def test_output_is_standard_gzip(self):
+    def test_output_is_standard(self):
         packed = self.compress(self.plain)
-        self.assertEqual(self.plain, gzip.decompress(packed))
-        by_cli = subprocess.run(['gzip', '-dc'], input=packed,
-                                stdout=subprocess.PIPE, check=True).stdout
-        self.assertEqual(self.plain, by_cli)
+        self.assertEqual(self.fmt, formats.detect_compression(packed))
+        self.assertEqual(self.plain, self.reference_decompress(packed))
+        self.assertEqual(self.plain, self.kit.cli_decompress(packed))
 
-    def test_reads_gzip_command_output(self):
+    def reference_decompress(self, packed):
+        if self.fmt == formats.GZIP:
+            return gzip.decompress(packed)
+        return zstandard.ZstdDecompressor().decompressobj().decompress(
+            packed)
+
+    def test_reads_command_output(self):
         self.requires_reading()
         self.assertEqual(self.plain,
-                         self.decompress(data.gzip_cli(self.plain)))
+                         self.decompress(self.kit.cli_compress(self.plain)))
 
     def test_empty_input(self):
         packed = self.compress(b'')
-        self.assertEqual(b'', gzip.decompress(packed))
+        self.assertEqual(b'', self.reference_decompress(packed))
         self.assertEqual(b'', self.decompress(packed))
 
     def test_empty_payload_is_corrupt(self):
@@ -93,15 +157,16 @@ class EngineContractTest(testscenarios.WithScenarios, testtools.TestCase):
 
     def test_multi_member(self):
         self.requires_reading()
-        payload = data.multi_member_gzip(self.plain, 23)
+        payload = self.members(self.plain, 23)
         self.assertEqual(self.plain, self.decompress(payload))
 
     def test_member_boundary_at_every_offset_near_chunk_edges(self):
         self.requires_reading()
         small = self.plain[:CHUNK * 2]
-        first = gzip.compress(small[:CHUNK - 5], mtime=0)
-        second = gzip.compress(small[CHUNK - 5:], mtime=0)
-        self.assertEqual(small, self.decompress(first + second))
+        for cut in range(CHUNK - 8, CHUNK + 9):
+            first = self.kit.compress(small[:cut])
+            second = self.kit.compress(small[cut:])
+            self.assertEqual(small, self.decompress(first + second))
 
     def test_truncated(self):
         payload = self.compress(self.plain)
@@ -111,17 +176,19 @@ class EngineContractTest(testscenarios.WithScenarios, testtools.TestCase):
 
     def test_truncated_second_member(self):
         self.requires_reading()
-        payload = data.multi_member_gzip(self.plain, 2)
+        payload = self.members(self.plain, 2)
         self.assertCorrupt(payload[:-3])
 
     def test_bad_crc(self):
         payload = bytearray(self.compress(self.plain))
-        payload[-8] ^= 0xff
+        payload[self.kit.checksum_at] ^= 0xff
         self.assertCorrupt(bytes(payload))
 
     def test_bad_length(self):
+        if self.kit.size_at is None:
+            self.skipTest('%s streams record no trailing size' % self.fmt)
         payload = bytearray(self.compress(self.plain))
-        payload[-1] ^= 0x01
+        payload[self.kit.size_at] ^= 0x01
         self.assertCorrupt(bytes(payload))
 
     def test_corrupt_deflate_data(self):
@@ -134,6 +201,7 @@ class EngineContractTest(testscenarios.WithScenarios, testtools.TestCase):
         payload = self.compress(self.plain)
         self.assertCorrupt(payload + b'not gzip at all')
         self.assertCorrupt(payload + b'\x1f')
+        self.assertCorrupt(payload + b'\x28\xb5')
 
     def test_zero_padding_is_accepted(self):
         payload = self.compress(self.plain) + bytes(CHUNK * 3 + 7)
@@ -145,12 +213,12 @@ class EngineContractTest(testscenarios.WithScenarios, testtools.TestCase):
 
     def test_output_limit_stops_a_bomb(self):
         self.requires_reading()
-        bomb = gzip.compress(bytes(256 * 1024 * 1024), compresslevel=9)
+        bomb = self.kit.compress(bytes(256 * 1024 * 1024), level=9)
         limit = 4 * 1024 * 1024
         out = io.BytesIO()
         self.assertRaises(
             exception.OutputLimitExceeded, self.engine.decompress,
-            formats.GZIP, streams.Reader(io.BytesIO(bomb)),
+            self.fmt, streams.Reader(io.BytesIO(bomb)),
             streams.Sink(out, limit=limit), CHUNK)
         self.assertLessEqual(len(out.getvalue()), limit)
 
@@ -224,3 +292,31 @@ class FuzzRegressionTest(testtools.TestCase):
             '00800203aba820150060038a62ac320000000000')
         for read_size in (None, 1, 3, 5):
             self.assertEveryEngineRefuses(payload, read_size)
+
+
+class ZstdFrameWalkTest(testtools.TestCase):
+    """The zstd decoder's own frame parsing refuses what it cannot walk."""
+
+    def decompress(self, payload):
+        out = io.BytesIO()
+        ENGINES['zstd'].decompress(formats.ZSTD,
+                                   streams.Reader(io.BytesIO(payload)),
+                                   streams.Sink(out), CHUNK)
+        return out.getvalue()
+
+    def test_reserved_header_bit_and_block_type(self):
+        good = _zstd_compress(data.real_bytes(300000))
+        bad_header = bytearray(good)
+        bad_header[4] |= 0x08
+        header_size = zstd_engine.frame_header_size(good)
+        bad_block = bytearray(good)
+        bad_block[header_size] |= 0x06  # block type 3 is reserved
+        for payload in (bad_header, bad_block):
+            self.assertRaises(exception.CorruptCompressedData,
+                              self.decompress, bytes(payload))
+
+    def test_frame_without_checksum(self):
+        plain = data.real_bytes(500000)
+        payload = zstandard.ZstdCompressor(write_checksum=False).compress(
+            plain)
+        self.assertEqual(plain, self.decompress(payload))

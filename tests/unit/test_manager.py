@@ -150,7 +150,7 @@ class DefaultOrderTest(testtools.TestCase):
         engines = dict(manager.load_engines())
         engines.pop('qat')  # its probe depends on the host: tested below
         engines['hw'] = _TestEngine('hw', hardware=True)
-        self.assertEqual(['hw', 'isal', 'stdlib'],
+        self.assertEqual(['hw', 'isal', 'zstd', 'stdlib'],
                          manager.default_order(engines))
         self.assertEqual('hw', manager.select(
             manager.COMPRESS, formats.GZIP, engines).name)
@@ -159,7 +159,7 @@ class DefaultOrderTest(testtools.TestCase):
             manager.COMPRESS, formats.GZIP, engines).name)
 
     def test_qat_comes_first_among_installed_engines(self):
-        self.assertEqual(['qat', 'isal', 'stdlib'],
+        self.assertEqual(['qat', 'isal', 'zstd', 'stdlib'],
                          manager.default_order(manager.load_engines()))
 
     def test_without_qat_hardware_software_does_the_work(self):

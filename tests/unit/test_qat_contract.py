@@ -5,13 +5,15 @@ that behaves like the real one); the engine, its probe, its streaming and
 its verification are the real code.
 """
 
+from glance_accel_import import formats
 from tests.unit import qat_fakes
 from tests.unit import test_engine_contract as contract
 
 
 class QatContractTest(contract.EngineContractTest):
 
-    scenarios = [('qat-on-fake-host', {'engine_name': 'qat'})]
+    scenarios = [('qat-on-fake-host', {'engine_name': 'qat',
+                                       'fmt': formats.GZIP})]
 
     def setUp(self):
         self.useFixture(qat_fakes.ReadyQat())

@@ -39,7 +39,10 @@ class SafetyTest(test_plugins.PluginTestBase):
         exc = self.assertRaises(error, task.execute, self.file_uri)
         self.assertEqual(payload, self.staged_bytes())
         self.assertEqual([test_plugins.IMAGE_ID], self.staging_files())
-        self.assertReverted(task)
+        # accel_compress is listed after image_conversion, whose revert
+        # requeues the image after ours (see test_plugins).
+        self.assertReverted(task, status='importing' if module is
+                            accel_compress else 'queued')
         return str(exc)
 
     def accept(self, payload, module=accel_decompress, **image):

@@ -1,0 +1,132 @@
+"""``glance-accel-import bench``: our engines against every software peer.
+
+Builds a realistic volume (see ``volumes``), runs our CLI and the peers on
+it interleaved in one run (see ``suite``), and reports a Markdown table,
+the issue's targets as met or not, and a PNG chart (see ``report``).
+"""
+
+import json
+import os
+import platform
+import subprocess
+
+from glance_accel_import.bench import report
+from glance_accel_import.bench import runner
+from glance_accel_import.bench import suite
+from glance_accel_import.bench import volumes
+from glance_accel_import.engines import manager
+from glance_accel_import import formats
+
+GiB = 1024 ** 3
+
+
+def machine():
+    """One line per fact about where the numbers come from."""
+    cpu = 'unknown CPU'
+    with open('/proc/cpuinfo') as f:
+        for line in f:
+            if line.startswith('model name'):
+                cpu = line.split(':', 1)[1].strip()
+                break
+    with open('/proc/meminfo') as f:
+        mem_kib = int(f.readline().split()[1])
+
+    def version(*argv):
+        try:
+            out = subprocess.run(argv, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True).stdout
+        except OSError:
+            return 'not installed'
+        return out.strip().splitlines()[0] if out.strip() else '?'
+
+    return [
+        '%d CPUs (%s), %.0f GiB RAM, %s, Python %s' % (
+            os.cpu_count(), cpu, mem_kib / 1024 ** 2, platform.platform(),
+            platform.python_version()),
+        'load average at start: %s' % ' '.join(
+            '%.2f' % x for x in os.getloadavg()),
+        'gzip: %s; pigz: %s; igzip: %s; qemu-img: %s' % (
+            version('gzip', '--version'), version('pigz', '--version'),
+            version('igzip', '--version'), version('qemu-img', '--version')),
+    ]
+
+
+def memory_proof(vols, workdir, engine, log):
+    """Peak RSS of our default path on a 20 GiB sparse and the dense image."""
+    big = os.path.join(workdir, 'sparse-20g.img')
+    if not os.path.exists(big):
+        subprocess.run(['cp', '--sparse=always', vols[0].path, big],
+                       check=True)
+        os.truncate(big, 20 * GiB)
+    cases = [volumes.Volume('sparse 20 GiB', big)] + [
+        v for v in vols if v.name == 'dense']
+    compress = suite.Tool('compress', 'compress', suite.OURS + (
+        'compress', '--engine', engine, '{src}', '{dst}'))
+    decompress = suite.Tool('decompress', 'decompress', suite.OURS + (
+        'decompress', '--engine', engine, '{src}', '{dst}'))
+    lines = ['| image | apparent GiB | operation | wall s | peak RSS MiB |',
+             '|---|---|---|---|---|']
+    for volume in cases:
+        packed = os.path.join(workdir, 'proof.gz')
+        plain = os.path.join(workdir, 'proof.img')
+        for tool, src, dst in ((compress, volume.path, packed),
+                               (decompress, packed, plain)):
+            m = runner.measure(tool, volume.name, src, dst)
+            log('memory %-14s %-10s %7.2fs %6.0f MiB' % (
+                volume.name, tool.name, m.wall, m.peak_rss / 2 ** 20))
+            lines.append('| %s | %.0f | %s | %.2f | %.0f |' % (
+                volume.name, volume.apparent / GiB, tool.name, m.wall,
+                m.peak_rss / 2 ** 20))
+        os.remove(packed)
+        os.remove(plain)
+    return '\n'.join(lines)
+
+
+def run(args):
+    workdir = os.path.abspath(args.workdir)
+    os.makedirs(workdir, exist_ok=True)
+    source = args.source_tree or volumes.default_source_tree()
+    print('Building volumes in %s from %s ...' % (workdir, source),
+          flush=True)
+    vols = volumes.build(workdir, args.size_gib * GiB, source,
+                         args.data_fraction)
+    for v in vols:
+        print('  %-7s %6.2f GiB apparent, %6.2f GiB allocated' % (
+            v.name, v.apparent / GiB, v.allocated / GiB), flush=True)
+    engines = manager.load_engines()
+    default_engine = manager.select(manager.COMPRESS, formats.GZIP,
+                                    engines).name
+    default = suite.ours_name(default_engine)
+    results = suite.run(vols, engines, default_engine, workdir,
+                        rounds=args.rounds,
+                        log=lambda line: print(line, flush=True))
+    checks = report.targets(results, default)
+    checks += report.targets(results, default + suite.NO_SHA256,
+                             with_decompress=False)
+    proof = memory_proof(vols, workdir, default_engine,
+                         log=lambda line: print(line, flush=True))
+    lines = ['Machine:', ''] + ['* %s' % fact for fact in machine()] + [
+        '* volumes: %s' % '; '.join(
+            '%s %.2f GiB apparent / %.2f GiB allocated' % (
+                v.name, v.apparent / GiB, v.allocated / GiB) for v in vols),
+        '* rounds: %d (median wall time shown), default engine: %s' % (
+            args.rounds, default),
+        '', report.table(results, default), '',
+        'Targets (dense volume unless stated):', '',
+        report.targets_table(checks), '',
+        'Peak RSS of %s on large images (with the SHA-256):' % default, '',
+        proof]
+    text = '\n'.join(lines)
+    print(text)
+    if args.markdown:
+        with open(args.markdown, 'w') as f:
+            f.write(text + '\n')
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump([dict(vars(m)) for m in results], f, indent=1)
+    if args.chart:
+        report.chart(results, args.chart,
+                     '%d CPUs, %s volume of %d GiB' % (
+                         os.cpu_count(), 'ext4', args.size_gib))
+        print('Chart written to %s' % args.chart)
+    return 0

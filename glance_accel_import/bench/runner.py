@@ -1,0 +1,146 @@
+"""Run one command as a child process and measure it.
+
+Wall time from the parent's clock; CPU time and peak RSS from the child's
+own rusage (``wait4``), so a tool's threads and memory are all counted.
+"""
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+
+@dataclasses.dataclass
+class Measurement:
+    tool: str
+    operation: str  # compress / decompress / read
+    volume: str
+    wall: float
+    cpu: float
+    peak_rss: int  # bytes
+    input_apparent: int
+    input_allocated: int
+    output_size: int
+    output_allocated: int
+
+    def _plain(self):
+        """(apparent, allocated) bytes of the uncompressed side."""
+        if self.operation == 'decompress':
+            return self.output_size, self.output_allocated
+        return self.input_apparent, self.input_allocated
+
+    @property
+    def mb_s_apparent(self):
+        return self._plain()[0] / self.wall / 1e6
+
+    @property
+    def mb_s_allocated(self):
+        return self._plain()[1] / self.wall / 1e6
+
+
+@dataclasses.dataclass(frozen=True)
+class Tool:
+    """A command line; ``{src}`` and ``{dst}`` are filled in per run.
+
+    ``stdout_to_dst``: the tool writes to stdout, which goes to ``dst``.
+    """
+
+    name: str
+    operation: str
+    argv: tuple
+    stdout_to_dst: bool = False
+    needs: str = ''  # program that must be on PATH
+
+    def available(self):
+        return not self.needs or shutil.which(self.needs) is not None
+
+    def command(self, src, dst):
+        return [a.format(src=src, dst=dst, python=sys.executable)
+                for a in self.argv]
+
+
+# A child's ru_maxrss includes the RSS of the process it was forked (or
+# vforked) from, up to its exec: measured straight from a big parent, every
+# tool would look as large as the parent. So a small, freshly exec'd
+# launcher runs the tool and reports the tool's own rusage on its last
+# stderr line.
+_LAUNCHER = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(proc.pid, 0)
+sys.stderr.write('\\nRUSAGE %d %r %r\\n' % (
+    usage.ru_maxrss, usage.ru_utime, usage.ru_stime))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class ChildUsage:
+    returncode: int
+    stderr: str
+    peak_rss: int  # bytes
+    cpu: float  # user + system seconds
+
+
+def run_child(argv, stdout):
+    """Run ``argv`` with ``stdout``; return its exit code and own rusage."""
+    proc = subprocess.run([sys.executable, '-S', '-c', _LAUNCHER] + argv,
+                          stdout=stdout, stderr=subprocess.PIPE)
+    err, _, last = proc.stderr.decode(errors='replace').rstrip(
+        '\n').rpartition('\n')
+    fields = last.split()
+    if len(fields) != 4 or fields[0] != 'RUSAGE':
+        raise RuntimeError('launcher failed: %s' % last)
+    return ChildUsage(proc.returncode, err, int(fields[1]) * 1024,
+                      float(fields[2]) + float(fields[3]))
+
+
+def _allocated(path):
+    try:
+        return os.stat(path).st_blocks * 512
+    except FileNotFoundError:
+        return 0
+
+
+def _size(path):
+    try:
+        return os.path.getsize(path)
+    except FileNotFoundError:
+        return 0
+
+
+def _fsync(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def measure(tool, volume_name, src, dst):
+    """Run ``tool`` on ``src`` once, writing ``dst``; return a Measurement.
+
+    The output is fsynced before the clock stops, for every tool: ours does
+    it anyway (an import must not swap in data that is not on disk), and a
+    peer that leaves its output in the page cache has not finished either.
+    """
+    if os.path.exists(dst):
+        os.remove(dst)
+    argv = tool.command(src, dst)
+    with open(dst if tool.stdout_to_dst else os.devnull, 'wb') as out:
+        start = time.monotonic()
+        child = run_child(argv, out)
+        if tool.operation != 'read' and os.path.exists(dst):
+            _fsync(dst)
+        wall = time.monotonic() - start
+    if child.returncode:
+        raise RuntimeError('%s failed (%d): %s' % (' '.join(argv),
+                                                   child.returncode,
+                                                   child.stderr[-500:]))
+    return Measurement(
+        tool=tool.name, operation=tool.operation, volume=volume_name,
+        wall=wall, cpu=child.cpu, peak_rss=child.peak_rss,
+        input_apparent=_size(src), input_allocated=_allocated(src),
+        output_size=_size(dst), output_allocated=_allocated(dst))

@@ -1,0 +1,93 @@
+"""Where the zeros are: holes of sparse files and all-zero blocks.
+
+Volumes are mostly never-written space. Finding it cheaply is what makes the
+cost of compression grow with the data rather than with the volume: holes
+are found with ``SEEK_DATA``/``SEEK_HOLE`` without reading them, and all-zero
+blocks of dense files and block devices by one ``memcmp`` per block.
+"""
+
+import errno
+import os
+import stat
+
+#: Granularity of zero detection and of holes in sparse output. A multiple
+#: of every common filesystem block size, so holes are real holes.
+BLOCK = 64 * 1024
+_ZERO_BLOCK = bytes(BLOCK)
+
+
+def is_zero(data):
+    """True if ``data`` (at most ``BLOCK`` bytes) is all zero bytes."""
+    return data == _ZERO_BLOCK[:len(data)]
+
+
+def split(data, offset=0):
+    """Yield ``data`` as pieces: bytes, or an int counting zero bytes.
+
+    Zero detection is per ``BLOCK``, aligned to the absolute ``offset`` of
+    ``data`` in its file, so zero runs line up with filesystem blocks.
+    Adjacent pieces of one kind are merged.
+    """
+    start, kind_zero, pos = 0, None, 0
+    end = len(data)
+    while pos < end:
+        step = min(BLOCK - (offset + pos) % BLOCK, end - pos)
+        zero = is_zero(data[pos:pos + step])
+        if zero is not kind_zero and pos > start:
+            yield pos - start if kind_zero else data[start:pos]
+            start = pos
+        kind_zero = zero
+        pos += step
+    if end > start:
+        yield end - start if kind_zero else data[start:end]
+
+
+def _size(fd):
+    st = os.fstat(fd)
+    if stat.S_ISREG(st.st_mode):
+        return st.st_size
+    # A block device's st_size is 0: ask the device, keeping the position.
+    here = os.lseek(fd, 0, os.SEEK_CUR)
+    try:
+        return os.lseek(fd, 0, os.SEEK_END)
+    finally:
+        os.lseek(fd, here, os.SEEK_SET)
+
+
+class Extents:
+    """The data extents of an open file, found lazily as it is read.
+
+    ``next_data(pos)`` returns where the next data at or after ``pos``
+    starts and where it ends; on filesystems without ``SEEK_DATA`` the
+    whole file is one data extent.
+    """
+
+    def __init__(self, fd):
+        self._fd = fd
+        self._size = _size(fd)
+        self._supported = hasattr(os, 'SEEK_DATA')
+        self._data_end = -1
+
+    @property
+    def size(self):
+        return self._size
+
+    def next_data(self, pos):
+        if pos >= self._size:
+            return self._size, self._size
+        if not self._supported:
+            return pos, self._size
+        if pos < self._data_end:
+            return pos, self._data_end
+        try:
+            start = os.lseek(self._fd, pos, os.SEEK_DATA)
+            self._data_end = min(os.lseek(self._fd, start, os.SEEK_HOLE),
+                                 self._size)
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:  # nothing but hole up to the end
+                return self._size, self._size
+            if exc.errno not in (errno.EINVAL, errno.EOPNOTSUPP):
+                raise
+            self._supported = False
+            return pos, self._size
+        return start, self._data_end
