@@ -20,6 +20,12 @@ class Probe:
     reason: str = ''
 
 
+def missing_package(package):
+    """The probe of a software engine whose Python package is missing."""
+    return Probe(available=False, hardware=False,
+                 reason='the Python package %s is not installed' % package)
+
+
 class Decoder(typing.Protocol):
     """One member or frame of a decompression, with bounded output per call.
 

@@ -17,9 +17,7 @@ class IsalEngine(zlib_api.ZlibAPIEngine):
 
     def probe(self):
         if isal_zlib is None:
-            return base.Probe(available=False, hardware=False,
-                              reason='the Python package isal is not '
-                                     'installed')
+            return base.missing_package('isal')
         return base.Probe(available=True, hardware=False,
                           reason='ISA-L through isal %s' % isal.__version__)
 

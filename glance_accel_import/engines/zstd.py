@@ -144,9 +144,7 @@ class ZstdEngine(base.Engine):
 
     def probe(self):
         if zstandard is None:
-            return base.Probe(available=False, hardware=False,
-                              reason='the Python package zstandard is not '
-                                     'installed')
+            return base.missing_package('zstandard')
         return base.Probe(available=True, hardware=False,
                           reason='zstandard %s (libzstd %s), %d threads'
                           % (zstandard.__version__,

@@ -23,11 +23,6 @@ OFFLOAD = {'allow_compression_on_image_upload': True,
            'offload_image_compression_to_glance': True}
 
 
-def _read(path):
-    with open(path, 'rb') as f:
-        return f.read()
-
-
 class RoundTripBase(base.CinderGlanceTest):
 
     def setUp(self):
@@ -38,7 +33,7 @@ class RoundTripBase(base.CinderGlanceTest):
         self.volume_path = os.path.join(self.cinder_workdir, 'volume.img')
         diskimage.build_ext4_image(self.volume_path, 48 * MiB,
                                    data_fraction=0.3)
-        self.volume = _read(self.volume_path)
+        self.volume = data.read_file(self.volume_path)
 
     def upload(self, disk_format='raw', options=None, store_id=None):
         return self.cinder('upload', volume=self.volume_path,
@@ -53,10 +48,10 @@ class RoundTripBase(base.CinderGlanceTest):
         result = self.cinder('create', image_id=image_id, dest=dest,
                              size_gb=1)
         self.assertNotIn('error', result, result.get('message'))
-        return _read(dest)
+        return data.read_file(dest)
 
     def stored(self, image_id):
-        return _read(os.path.join(self.glance.store_dir, image_id))
+        return data.read_file(os.path.join(self.glance.store_dir, image_id))
 
     def image(self, image_id):
         return dict(self.client.images.get(image_id))

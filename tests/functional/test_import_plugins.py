@@ -19,11 +19,6 @@ from tests.unit import data
 MiB = 1024 * 1024
 
 
-def _read(path):
-    with open(path, 'rb') as f:
-        return f.read()
-
-
 class ImportTestBase(base.GlanceFunctionalTest):
 
     def setUp(self):
@@ -51,7 +46,7 @@ class ImportTestBase(base.GlanceFunctionalTest):
     def download(self, image):
         path = os.path.join(self.files, 'download-%s' % image['id'])
         gclient.download(self.client, image['id'], path)
-        return _read(path)
+        return data.read_file(path)
 
     def stored_files(self):
         return sorted(os.listdir(self.glance.store_dir))
@@ -63,8 +58,8 @@ class ImportTestBase(base.GlanceFunctionalTest):
         self.assertEqual(hashlib.sha512(payload).hexdigest(),
                          image['os_hash_value'])
         self.assertEqual([image['id']], self.stored_files())
-        self.assertEqual(payload, _read(os.path.join(self.glance.store_dir,
-                                                     image['id'])))
+        self.assertEqual(payload, data.read_file(
+            os.path.join(self.glance.store_dir, image['id'])))
 
     def assertStagingEmpty(self):
         self.assertEqual([], os.listdir(self.glance.staging_dir))
@@ -95,7 +90,7 @@ class TestPlugins(ImportTestBase):
 
     def test_raw_imported_as_compressed(self):
         path = self.ext4_image()
-        original = _read(path)
+        original = data.read_file(path)
         image = gclient.create_and_import(self.client, path, 'raw',
                                           'compressed')
         stored = self.download(image)
@@ -181,7 +176,8 @@ class TestCopyImage(ImportTestBase):
         path = self.write('plain.raw', data.real_bytes(2 * MiB))
         image = gclient.create_and_import(self.client, path, 'raw',
                                           'compressed')
-        stored = _read(os.path.join(self.glance.store_dir, image['id']))
+        stored = data.read_file(
+            os.path.join(self.glance.store_dir, image['id']))
         self.client.images.image_import(image['id'], method='copy-image',
                                         stores=['spare'])
         deadline = time.monotonic() + 120
@@ -189,8 +185,8 @@ class TestCopyImage(ImportTestBase):
             self.assertLess(time.monotonic(), deadline, image)
             time.sleep(0.25)
             image = dict(self.client.images.get(image['id']))
-        copied = _read(os.path.join(self.glance.layout.spare_store_dir,
-                                    image['id']))
+        copied = data.read_file(
+            os.path.join(self.glance.layout.spare_store_dir, image['id']))
         self.assertEqual(stored, copied)
         after = dict(self.client.images.get(image['id']))
         for key in ('size', 'virtual_size', 'checksum', 'os_hash_value',

@@ -23,6 +23,11 @@ def real_bytes(size):
     raise RuntimeError('not enough data under %s' % sys.prefix)
 
 
+def read_file(path):
+    with open(path, 'rb') as f:
+        return f.read()
+
+
 def multi_member_gzip(data, members):
     """Gzip ``data`` as ``members`` concatenated members (as QAT writes)."""
     step = -(-len(data) // members)
