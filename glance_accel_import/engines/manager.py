@@ -74,10 +74,8 @@ def fallback_policy():
     return group.fallback_policy
 
 
-def _refusal(engine, operation, fmt, policy):
-    """Why ``engine`` cannot do this job here, or None if it can."""
-    if not _handles(engine, operation, fmt):
-        return 'cannot %s %s' % (operation, fmt)
+def _refusal(engine, policy):
+    """Why ``engine``, which handles the format, cannot work here, or None."""
     if policy == HARDWARE_ONLY and not engine.hardware:
         return 'software engine, and fallback_policy is %s' % policy
     if policy == SOFTWARE_ONLY and engine.hardware:
@@ -112,22 +110,24 @@ def candidates(operation, fmt, engines, order=None, policy=None,
         names = names or default_order(engines)
         policy = policy or fallback_policy()
     usable, reasons, unfit = [], [], []
+    handled = False
     for name in names:
         engine = engines.get(name)
         if engine is None:
             reasons.append('%s: not installed' % name)
-        elif not _handles(engine, operation, fmt):
+            continue
+        if not _handles(engine, operation, fmt):
             unfit.append('%s: cannot %s %s' % (name, operation, fmt))
+            continue
+        handled = True
+        refusal = _refusal(engine, policy)
+        if refusal is None:
+            usable.append(engine)
         else:
-            refusal = _refusal(engine, operation, fmt, policy)
-            if refusal is None:
-                usable.append(engine)
-            else:
-                reasons.append('%s: %s' % (name, refusal))
+            reasons.append('%s: %s' % (name, refusal))
     # Engines made for other formats are worth naming only when no engine
     # handles this one at all.
-    if not any(_handles(engines[name], operation, fmt)
-               for name in names if name in engines):
+    if not handled:
         reasons += unfit
     return usable, reasons
 
