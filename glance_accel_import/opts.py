@@ -9,6 +9,8 @@ import os
 
 from oslo_config import cfg
 
+from glance_accel_import import digests
+
 ENGINE_GROUP = 'accel_import'
 DECOMPRESS_GROUP = 'accel_decompress'
 COMPRESS_GROUP = 'accel_compress'
@@ -250,20 +252,36 @@ Possible values:
 Related options:
     * level
 """),
-    cfg.BoolOpt('record_sha256',
-                default=True,
-                help="""
-Record the SHA-256 of the uncompressed image as ``accel_uncompressed_sha256``.
+    cfg.StrOpt('uncompressed_digest',
+               default=digests.BLOCK_SHA256,
+               choices=[
+                   (digests.BLOCK_SHA256,
+                    'SHA-256 over the SHA-256 of each 4 MiB block, recorded '
+                    'as accel_uncompressed_block_sha256; zero blocks and '
+                    'holes cost nothing'),
+                   (digests.SHA256,
+                    'SHA-256 of every byte, recorded as '
+                    'accel_uncompressed_sha256; hashes every zero'),
+                   (digests.NONE, 'record no digest'),
+               ],
+               help="""
+Digest of the uncompressed image to record, so consumers can check a round
+trip.
 
-The digest lets a consumer check a round trip, but it is the one part of
-compression whose cost grows with the volume's size rather than its data:
-every zero of a sparse volume is hashed (about 1.2 GB/s per core), while
-holes and zero blocks are otherwise nearly free. The gzip stream carries its
-own CRC-32 and length either way.
+``block_sha256`` is the SHA-256 of the concatenated SHA-256 digests of each
+4 MiB block (the last block may be shorter), the construction Dropbox
+publishes as its content hash. A whole zero block has one known digest, so
+compression time keeps following the data, not the size of the volume.
+``glance-accel-import digest FILE`` or coreutils (``split -b 4M --filter``,
+``sha256sum``) recompute it. ``sha256`` matches ``sha256sum`` directly but
+hashes every zero of a sparse volume, about 1.7 GB/s on one core: on a
+mostly empty volume it can take longer than the compression itself. The gzip
+stream carries its own CRC-32 and length whatever is chosen here.
 
 Possible values:
-    * True: compute and record it (on its own thread).
-    * False: skip it; compression time then follows the data only.
+    * block_sha256: record ``accel_uncompressed_block_sha256``.
+    * sha256: record ``accel_uncompressed_sha256``.
+    * none: record no digest.
 
 Related options:
     * format

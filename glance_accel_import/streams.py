@@ -14,18 +14,17 @@ that ends inside a member.
 """
 
 import dataclasses
-import hashlib
 import os
 import queue
 import threading
 import time
 
+from glance_accel_import import digests
 from glance_accel_import import exception
 from glance_accel_import import formats
 from glance_accel_import import zeros
 
 _STOP = object()
-_ZERO_CHUNK = bytes(4 * 1024 * 1024)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,15 +36,13 @@ class StreamResult:
     bytes_in: int
     bytes_out: int
     seconds: float
-    plain_sha256: str
+    #: Kind of ``digest`` (see ``glance_accel_import.digests``), or None.
+    digest_kind: str = None
+    #: Hex digest of the plain data, or ''.
+    digest: str = ''
 
 
-def zero_chunks(count):
-    """``count`` zero bytes as a few shared buffers."""
-    while count > 0:
-        step = min(count, len(_ZERO_CHUNK))
-        yield memoryview(_ZERO_CHUNK)[:step]
-        count -= step
+zero_chunks = digests.zero_chunks
 
 
 class Background:
@@ -91,16 +88,17 @@ class Background:
 
 
 class _Digest:
-    """SHA-256 of a stream given as bytes and zero runs (ints)."""
+    """A ``digests`` digest of a stream given as bytes and zero runs (ints).
+    """
 
-    def __init__(self, background):
-        self._hash = hashlib.sha256()
+    def __init__(self, kind, background):
+        self._hash = digests.new(kind)
+        self.kind = kind
         self._worker = Background(self._update) if background else None
 
     def _update(self, piece):
         if isinstance(piece, int):
-            for zero in zero_chunks(piece):
-                self._hash.update(zero)
+            self._hash.update_zeros(piece)
         else:
             self._hash.update(piece)
 
@@ -129,15 +127,17 @@ def _seekable_fileno(f):
 class Reader:
     """Read a file in chunks, counting, optionally hashing and reporting.
 
+    ``digest`` is a kind from ``glance_accel_import.digests`` or None.
     ``read`` returns bytes, zeros included. ``pieces`` is the zero-aware
     way: holes of a sparse file are skipped without being read and all-zero
     blocks are reported as a count instead of bytes. With ``background``,
     hashing runs on its own thread; call ``close`` when done.
     """
 
-    def __init__(self, f, digest=False, progress=None, background=False):
+    def __init__(self, f, digest=None, progress=None, background=False):
         self._f = f
-        self._digest = _Digest(background) if digest else None
+        self._digest = (_Digest(digest, background)
+                        if digests.wanted(digest) else None)
         self._progress = progress
         self.bytes_read = 0
 
@@ -220,11 +220,11 @@ class Sink:
     Call ``close`` when done with either.
     """
 
-    def __init__(self, f, limit=None, digest=False, sparse=False,
+    def __init__(self, f, limit=None, digest=None, sparse=False,
                  background=False):
         self._f = f
         self._limit = limit
-        self._hash = hashlib.sha256() if digest else None
+        self._hash = digests.new(digest)
         # Holes need a seekable file; anything else gets every byte.
         self._sparse = sparse and _seekable_fileno(f) is not None
         self._start = f.tell() if self._sparse else 0
@@ -233,15 +233,16 @@ class Sink:
 
     def _store(self, item):
         data, offset = item
-        if self._hash is not None:
-            self._hash.update(data)
         if not self._sparse:
+            self._hash.update(data)
             self._f.write(data)
             return
         for piece in zeros.split(data, offset):
             if isinstance(piece, int):
+                self._hash.update_zeros(piece)
                 self._f.seek(piece, os.SEEK_CUR)
             else:
+                self._hash.update(piece)
                 self._f.write(piece)
 
     def write(self, data):
@@ -266,7 +267,7 @@ class Sink:
     def hexdigest(self):
         if self._worker is not None:
             self._worker.close()
-        return self._hash.hexdigest() if self._hash is not None else ''
+        return self._hash.hexdigest()
 
 
 def encode(encoder, reader, sink, chunk_size):
@@ -363,13 +364,12 @@ def _run(operation, reader, sink):
 
 
 def compress_file(engine, fmt, level, src_path, dst_file, chunk_size,
-                  progress=None, digest=True):
+                  progress=None, digest=digests.BLOCK_SHA256):
     """Compress the file at ``src_path`` into the open file ``dst_file``.
 
     Holes and zero blocks of the source cost almost nothing (see
-    ``Reader.pieces``). ``digest`` computes the SHA-256 of the plain data
-    on its own thread; it is the one cost that still grows with the
-    volume's size, zeros included.
+    ``Reader.pieces``). ``digest``, a kind from ``digests``, is computed
+    over the plain data on its own thread.
     """
     with open(src_path, 'rb') as src:
         reader = Reader(src, digest=digest, progress=progress,
@@ -378,16 +378,17 @@ def compress_file(engine, fmt, level, src_path, dst_file, chunk_size,
         seconds = _run(lambda: engine.compress(
             fmt, level, reader, sink, chunk_size), reader, sink)
     return StreamResult(engine.name, fmt, reader.bytes_read,
-                        sink.bytes_written, seconds, reader.hexdigest())
+                        sink.bytes_written, seconds, digest,
+                        reader.hexdigest())
 
 
 def decompress_file(engine, fmt, src_path, dst_file, chunk_size, limit=None,
-                    progress=None, digest=False):
+                    progress=None, digest=None):
     """Decompress the file at ``src_path`` into the open file ``dst_file``.
 
     The output is sparse: all-zero blocks become holes. Writing (and
-    hashing, with ``digest``) run on their own thread, overlapped with the
-    codec.
+    hashing, with ``digest`` a kind from ``digests``) run on their own
+    thread, overlapped with the codec.
     """
     with open(src_path, 'rb') as src:
         reader = Reader(src, progress=progress)
@@ -396,4 +397,14 @@ def decompress_file(engine, fmt, src_path, dst_file, chunk_size, limit=None,
         seconds = _run(lambda: engine.decompress(
             fmt, reader, sink, chunk_size), reader, sink)
     return StreamResult(engine.name, fmt, reader.bytes_read,
-                        sink.bytes_written, seconds, sink.hexdigest())
+                        sink.bytes_written, seconds, digest,
+                        sink.hexdigest())
+
+
+def digest_file(path, kind=digests.BLOCK_SHA256, chunk_size=digests.BLOCK):
+    """The ``kind`` digest of the plain file at ``path``; holes are free."""
+    with open(path, 'rb') as f:
+        reader = Reader(f, digest=kind)
+        for _ in reader.pieces(chunk_size):
+            pass
+        return reader.hexdigest()

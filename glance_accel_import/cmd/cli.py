@@ -16,6 +16,7 @@ from oslo_config import cfg
 
 from glance_accel_import.engines import fallback
 from glance_accel_import.engines import manager
+from glance_accel_import import digests
 from glance_accel_import import exception
 from glance_accel_import import formats
 from glance_accel_import import opts
@@ -102,7 +103,8 @@ def _run_stream(args, operation, fmt, engines, stream):
                           'bytes_in': result.bytes_in,
                           'bytes_out': result.bytes_out,
                           'seconds': round(result.seconds, 6),
-                          'sha256': result.plain_sha256}))
+                          'digest_kind': result.digest_kind,
+                          'digest': result.digest}))
     else:
         speed = result.bytes_in / result.seconds / 1e6 if result.seconds \
             else float('inf')
@@ -116,7 +118,7 @@ def _compress(args, engines):
                 lambda engine, out, progress: streams.compress_file(
                     engine, args.format, args.level, args.src, out,
                     args.chunk_size, progress=progress,
-                    digest=not args.no_sha256))
+                    digest=args.digest))
 
 
 def _decompress(args, engines):
@@ -128,7 +130,7 @@ def _decompress(args, engines):
                 lambda engine, out, progress: streams.decompress_file(
                     engine, fmt, args.src, out, args.chunk_size,
                     limit=args.max_size, progress=progress,
-                    digest=args.json))
+                    digest=args.digest if args.json else None))
 
 
 def _demo(args, engines):
@@ -139,6 +141,18 @@ def _demo(args, engines):
 def _bench(args, engines):
     from glance_accel_import import bench
     return bench.run(args)
+
+
+def _digest(args, engines):
+    print(streams.digest_file(args.src, args.digest))
+
+
+def _add_digest_argument(cmd, what):
+    cmd.add_argument('--digest', default=digests.BLOCK_SHA256,
+                     choices=digests.KINDS,
+                     help='%s (default %%(default)s: SHA-256 over the '
+                          'SHA-256 of each 4 MiB block; sha256: of every '
+                          'byte)' % what)
 
 
 def _positive_int(text):
@@ -183,13 +197,19 @@ def build_parser():
                              choices=[formats.GZIP, formats.ZSTD])
             cmd.add_argument('--level', type=int, default=1,
                              choices=range(1, 10), metavar='1-9')
-            cmd.add_argument('--no-sha256', action='store_true',
-                             help='skip the SHA-256 of the input (its cost '
-                                  'grows with the zeros too)')
         else:
             cmd.add_argument('--max-size', type=_positive_int,
                              help='fail if the output would pass this many '
                                   'bytes')
+        _add_digest_argument(cmd, 'digest of the plain data in the --json '
+                                  'summary')
+
+    digest = sub.add_parser(
+        'digest', help='print the digest of a plain file as accel_compress '
+                       'records it (holes and zero blocks are free)')
+    digest.add_argument('src')
+    _add_digest_argument(digest, 'which digest')
+    digest.set_defaults(func=_digest)
 
     demo = sub.add_parser(
         'demo', help='import an image through a real, embedded glance-api')

@@ -61,7 +61,7 @@ class _CompressImage(base.StagedDataTask):
             os.path.getsize(staged), manager.COMPRESS, group.format,
             lambda engine, out: streams.compress_file(
                 engine, group.format, group.level, staged, out,
-                self.chunk_size, digest=group.record_sha256))
+                self.chunk_size, digest=group.uncompressed_digest))
         result = outcome.result
         staging.replace(work, staged)
         self._record(result, inspected)
@@ -79,8 +79,9 @@ class _CompressImage(base.StagedDataTask):
                 properties.COMPRESSION_ENGINE: result.engine,
                 properties.UNCOMPRESSED_SIZE: str(result.bytes_in),
             }
-            if result.plain_sha256:
-                recorded[properties.UNCOMPRESSED_SHA256] = result.plain_sha256
+            if result.digest:
+                recorded[properties.UNCOMPRESSED_DIGEST[
+                    result.digest_kind]] = result.digest
             action.set_image_extra_properties(recorded)
 
 

@@ -8,7 +8,6 @@ real tools Cinder calls.
 """
 
 import gzip
-import hashlib
 import os
 
 from glance_accel_import import diskimage
@@ -76,8 +75,8 @@ class TestOffloadedUpload(RoundTripBase):
         self.assertEqual('gzip', image[properties.COMPRESSION_FORMAT])
         self.assertIn(properties.COMPRESSION_ENGINE, image)
         self.assertEqual(str(len(plain)), image[properties.UNCOMPRESSED_SIZE])
-        self.assertEqual(hashlib.sha256(plain).hexdigest(),
-                         image[properties.UNCOMPRESSED_SHA256])
+        self.assertEqual(data.block_sha256(plain),
+                         image[properties.UNCOMPRESSED_BLOCK_SHA256])
         self.assertEqual([], os.listdir(self.glance.staging_dir))
 
     def test_raw_round_trip(self):
@@ -122,8 +121,8 @@ class TestOffloadedWithoutConversion(RoundTripBase):
         self.assertEqual('compressed', image['container_format'])
         plain = gzip.decompress(self.stored(image['id']))
         self.assertEqual(b'QFI\xfb', plain[:4])
-        self.assertEqual(hashlib.sha256(plain).hexdigest(),
-                         image[properties.UNCOMPRESSED_SHA256])
+        self.assertEqual(data.block_sha256(plain),
+                         image[properties.UNCOMPRESSED_BLOCK_SHA256])
         self.assertEqual(self.volume, self.create_volume(image['id']))
 
 

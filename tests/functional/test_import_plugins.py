@@ -107,8 +107,8 @@ class TestPlugins(ImportTestBase):
         self.assertEqual('isal', image[properties.COMPRESSION_ENGINE])
         self.assertEqual(str(len(original)),
                          image[properties.UNCOMPRESSED_SIZE])
-        self.assertEqual(hashlib.sha256(original).hexdigest(),
-                         image[properties.UNCOMPRESSED_SHA256])
+        self.assertEqual(data.block_sha256(original),
+                         image[properties.UNCOMPRESSED_BLOCK_SHA256])
         self.assertStagingEmpty()
 
     def test_gzip_qcow2_imported_as_bare(self):
@@ -143,6 +143,23 @@ class TestPlugins(ImportTestBase):
         self.assertStagingEmpty()
 
 
+class TestFullSha256(ImportTestBase):
+    """An operator who wants ``sha256sum``'s value gets it, by option."""
+
+    plugins = ['accel_decompress', 'accel_compress']
+    import_options = {'accel_compress': {'uncompressed_digest': 'sha256'}}
+
+    def test_sha256_of_every_byte_recorded(self):
+        original = data.real_bytes(3 * MiB) + bytes(6 * MiB)
+        path = self.write('plain.raw', original)
+        image = gclient.create_and_import(self.client, path, 'raw',
+                                          'compressed')
+        self.assertEqual(original, gzip.decompress(self.download(image)))
+        self.assertEqual(hashlib.sha256(original).hexdigest(),
+                         image[properties.UNCOMPRESSED_SHA256])
+        self.assertNotIn(properties.UNCOMPRESSED_BLOCK_SHA256, image)
+
+
 class TestWithImageConversion(ImportTestBase):
     """The recommended order, with Glance's own image_conversion between."""
 
@@ -162,8 +179,8 @@ class TestWithImageConversion(ImportTestBase):
         self.assertEqual(data.real_bytes(MiB), raw[:MiB])
         self.assertEqual(48 * MiB, image['virtual_size'])
         self.assertStoredIs(image, stored)
-        self.assertEqual(hashlib.sha256(raw).hexdigest(),
-                         image[properties.UNCOMPRESSED_SHA256])
+        self.assertEqual(data.block_sha256(raw),
+                         image[properties.UNCOMPRESSED_BLOCK_SHA256])
         self.assertStagingEmpty()
 
 
@@ -190,7 +207,7 @@ class TestCopyImage(ImportTestBase):
         self.assertEqual(stored, copied)
         after = dict(self.client.images.get(image['id']))
         for key in ('size', 'virtual_size', 'checksum', 'os_hash_value',
-                    'container_format', properties.UNCOMPRESSED_SHA256,
+                    'container_format', properties.UNCOMPRESSED_BLOCK_SHA256,
                     properties.COMPRESSION_ENGINE):
             self.assertEqual(image[key], after[key], key)
         self.assertStagingEmpty()

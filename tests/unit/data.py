@@ -2,6 +2,7 @@
 
 import functools
 import gzip
+import hashlib
 import os
 import subprocess
 import sys
@@ -21,6 +22,25 @@ def real_bytes(size):
                 with open(path, 'rb') as f:
                     out += f.read(size - len(out))
     raise RuntimeError('not enough data under %s' % sys.prefix)
+
+
+BLOCK_SHA256_BLOCK = 4 * 1024 * 1024
+
+
+def _outer_sha256(blocks):
+    return hashlib.sha256(b''.join(
+        hashlib.sha256(block).digest() for block in blocks)).hexdigest()
+
+
+def block_sha256(plain):
+    """The block digest, written out plainly from its definition."""
+    step = BLOCK_SHA256_BLOCK
+    return _outer_sha256(plain[i:i + step] for i in range(0, len(plain), step))
+
+
+def block_sha256_of_file(path):
+    with open(path, 'rb') as f:
+        return _outer_sha256(iter(lambda: f.read(BLOCK_SHA256_BLOCK), b''))
 
 
 def read_file(path):

@@ -6,6 +6,7 @@ are real.
 """
 
 import gzip
+import hashlib
 import lzma
 import os
 import shutil
@@ -220,7 +221,6 @@ class CompressTest(PluginTestBase):
         return task, task.execute(self.file_uri)
 
     def test_compresses_with_provenance(self):
-        import hashlib
         plain = data.real_bytes(3 * 1024 * 1024)
         task, result = self.run_task(plain)
         self.assertEqual(self.file_uri, result)
@@ -234,18 +234,30 @@ class CompressTest(PluginTestBase):
         self.assertEqual('gzip', props[properties.COMPRESSION_FORMAT])
         self.assertEqual('isal', props[properties.COMPRESSION_ENGINE])
         self.assertEqual(str(len(plain)), props[properties.UNCOMPRESSED_SIZE])
-        self.assertEqual(hashlib.sha256(plain).hexdigest(),
-                         props[properties.UNCOMPRESSED_SHA256])
+        self.assertEqual(data.block_sha256(plain),
+                         props[properties.UNCOMPRESSED_BLOCK_SHA256])
+        self.assertNotIn(properties.UNCOMPRESSED_SHA256, props)
         self.assertEqual([IMAGE_ID], self.staging_files())
 
-    def test_sha256_can_be_skipped(self):
-        self.conf.set_override('record_sha256', False,
+    def test_full_sha256_on_request(self):
+        self.conf.set_override('uncompressed_digest', 'sha256',
+                               group=opts.COMPRESS_GROUP)
+        plain = data.real_bytes(5 * 1024 * 1024)
+        self.run_task(plain)
+        props = self.wrapper.image.extra_properties
+        self.assertEqual(hashlib.sha256(plain).hexdigest(),
+                         props[properties.UNCOMPRESSED_SHA256])
+        self.assertNotIn(properties.UNCOMPRESSED_BLOCK_SHA256, props)
+
+    def test_digest_can_be_skipped(self):
+        self.conf.set_override('uncompressed_digest', 'none',
                                group=opts.COMPRESS_GROUP)
         plain = data.real_bytes(1024 * 1024)
         self.run_task(plain)
         self.assertEqual(plain, gzip.decompress(self.staged_bytes()))
         props = self.wrapper.image.extra_properties
         self.assertNotIn(properties.UNCOMPRESSED_SHA256, props)
+        self.assertNotIn(properties.UNCOMPRESSED_BLOCK_SHA256, props)
         self.assertEqual(str(len(plain)), props[properties.UNCOMPRESSED_SIZE])
 
     def test_zstd_format(self):

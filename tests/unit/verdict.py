@@ -16,7 +16,7 @@ def decompress_verdict(engine, fmt, payload, chunk_size, limit=None,
     src = io.BytesIO(payload)
     if read_size:
         src = ShortReads(src, read_size)
-    sink = streams.Sink(_Discard(), limit=limit, digest=True)
+    sink = streams.Sink(_Discard(), limit=limit, digest='sha256')
     try:
         engine.decompress(fmt, streams.Reader(src), sink, chunk_size)
     except exception.AccelImportError as exc:

@@ -1,0 +1,142 @@
+"""Digests of the plain (uncompressed) data, computed as it streams.
+
+Two kinds, both SHA-256 based, both fed bytes and zero runs:
+
+``block_sha256`` (the default)
+    SHA-256 over the SHA-256 digests of each 4 MiB block of the data, in
+    order, the last block possibly shorter: the construction Dropbox
+    publishes as its content hash. A whole zero block always has the same
+    digest, so holes and zero runs cost nothing to hash and the cost of the
+    digest follows the data, like the rest of compression. Anyone can
+    recompute it with coreutils alone::
+
+        split -b 4M --filter='sha256sum | head -c 64 | tr a-f A-F |
+            basenc --base16 -d' plain.img | sha256sum
+
+``sha256``
+    The SHA-256 of every byte, what ``sha256sum`` prints. SHA-256 has no
+    shortcut for zeros, so this hashes every zero of a sparse volume (about
+    1.7 GB/s on one core with SHA extensions): the one cost that would
+    otherwise grow with the size of the volume instead of its data.
+"""
+
+import hashlib
+
+BLOCK_SHA256 = 'block_sha256'
+SHA256 = 'sha256'
+NONE = 'none'
+KINDS = (BLOCK_SHA256, SHA256, NONE)
+
+#: Block size of ``block_sha256``.
+BLOCK = 4 * 1024 * 1024
+_ZERO_BLOCK = bytes(BLOCK)
+_ZERO_BLOCK_DIGEST = hashlib.sha256(_ZERO_BLOCK).digest()
+#: Whole zero blocks are fed to the outer hash this many digests at a time.
+_ZERO_BATCH = 4096
+
+
+def zero_chunks(count):
+    """``count`` zero bytes as a few views of one shared buffer."""
+    while count > 0:
+        step = min(count, BLOCK)
+        yield memoryview(_ZERO_BLOCK)[:step]
+        count -= step
+
+
+class Sha256:
+    """The SHA-256 of every byte."""
+
+    kind = SHA256
+
+    def __init__(self):
+        self._hash = hashlib.sha256()
+
+    def update(self, data):
+        self._hash.update(data)
+
+    def update_zeros(self, count):
+        for zeros in zero_chunks(count):
+            self._hash.update(zeros)
+
+    def hexdigest(self):
+        return self._hash.hexdigest()
+
+
+class BlockSha256:
+    """SHA-256 of the SHA-256 digests of each ``BLOCK`` of the data."""
+
+    kind = BLOCK_SHA256
+
+    def __init__(self):
+        self._outer = hashlib.sha256()
+        self._block = hashlib.sha256()
+        self._filled = 0
+
+    def _end_block(self):
+        self._outer.update(self._block.digest())
+        self._block = hashlib.sha256()
+        self._filled = 0
+
+    def update(self, data):
+        view = memoryview(data)
+        while view:
+            step = min(len(view), BLOCK - self._filled)
+            self._block.update(view[:step])
+            self._filled += step
+            view = view[step:]
+            if self._filled == BLOCK:
+                self._end_block()
+
+    def update_zeros(self, count):
+        # Real zeros only up to the next block boundary and after the last
+        # one; every whole block in between is one known digest.
+        if self._filled:
+            head = min(count, BLOCK - self._filled)
+            for zeros in zero_chunks(head):
+                self.update(zeros)
+            count -= head
+        whole, tail = divmod(count, BLOCK)
+        while whole:
+            batch = min(whole, _ZERO_BATCH)
+            self._outer.update(_ZERO_BLOCK_DIGEST * batch)
+            whole -= batch
+        for zeros in zero_chunks(tail):
+            self.update(zeros)
+
+    def hexdigest(self):
+        outer = self._outer.copy()
+        if self._filled:
+            outer.update(self._block.digest())
+        return outer.hexdigest()
+
+
+class NoDigest:
+    """What ``none`` computes: nothing, at no cost."""
+
+    kind = NONE
+
+    def update(self, data):
+        pass
+
+    def update_zeros(self, count):
+        pass
+
+    def hexdigest(self):
+        return ''
+
+
+_KIND_CLASSES = {BLOCK_SHA256: BlockSha256, SHA256: Sha256, NONE: NoDigest}
+
+
+def wanted(kind):
+    """True if ``kind`` names a digest to compute (not None or ``none``)."""
+    return kind not in (None, NONE)
+
+
+def new(kind):
+    """A fresh digest of ``kind``; ``none`` or None give a ``NoDigest``."""
+    try:
+        return _KIND_CLASSES[kind or NONE]()
+    except KeyError:
+        raise ValueError('unknown digest %r; expected one of %s'
+                         % (kind, ', '.join(KINDS))) from None
