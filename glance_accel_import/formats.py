@@ -1,6 +1,7 @@
 """Recognise a compressed payload by its leading bytes, never by its name."""
 
 import dataclasses
+import os
 
 GZIP = 'gzip'
 ZSTD = 'zstd'
@@ -25,7 +26,9 @@ _MAGICS = (
     _Magic(ZIP, b'PK\x03\x04'),
 )
 
-HEADER_BYTES = max(len(m.prefix) for m in _MAGICS)
+#: Bytes that decide whether a member starts: the longest magic, a
+#: bzip2 header (10) and a skippable frame's header (8).
+HEADER_BYTES = max([len(m.prefix) for m in _MAGICS] + [10, 8])
 
 
 def _is_bzip2(head):
@@ -36,8 +39,27 @@ def _is_bzip2(head):
             and head[4:10] in (b'1AY&SY', b'\x17rE8P\x90'))
 
 
-def detect_compression(head):
-    """Return the compression format that ``head`` starts with, or None."""
+# Skippable frames (RFC 8878, and the LZ4 frame format) carry metadata that
+# decoders skip: magic 0x184D2A50 to 0x184D2A5F, then a 32-bit size. pzstd
+# writes one before every frame.
+_SKIPPABLE_MAGIC_TAIL = b'\x2a\x4d\x18'
+_SKIPPABLE_HEADER_BYTES = 8
+#: Formats whose streams may contain skippable frames.
+_WITH_SKIPPABLE = (ZSTD, LZ4)
+#: Leading skippable frames looked through when detecting; any more and the
+#: payload is not recognised.
+_MAX_LEADING_SKIPPABLE = 16
+
+
+def skippable_frame_size(head):
+    """Bytes of the skippable frame ``head`` starts with, or None."""
+    if (len(head) >= _SKIPPABLE_HEADER_BYTES and head[0] & 0xF0 == 0x50
+            and head[1:4] == _SKIPPABLE_MAGIC_TAIL):
+        return _SKIPPABLE_HEADER_BYTES + int.from_bytes(head[4:8], 'little')
+    return None
+
+
+def _detect_magic(head):
     for magic in _MAGICS:
         if head.startswith(magic.prefix):
             return magic.fmt
@@ -46,15 +68,40 @@ def detect_compression(head):
     return None
 
 
+def _detect_in(read_at):
+    """The format of what ``read_at(offset, size)`` reads, or None."""
+    offset = 0
+    for _ in range(_MAX_LEADING_SKIPPABLE + 1):
+        head = read_at(offset, 16)
+        skip = skippable_frame_size(head)
+        if skip is None:
+            fmt = _detect_magic(head)
+            return fmt if offset == 0 or fmt in _WITH_SKIPPABLE else None
+        offset += skip
+    return None
+
+
+def detect_compression(head):
+    """Return the compression format that ``head`` starts with, or None.
+
+    Leading skippable frames are looked through as far as ``head`` reaches;
+    what follows them must be zstd or lz4.
+    """
+    return _detect_in(lambda offset, size: head[offset:offset + size])
+
+
 def detect_file_compression(path):
     """Return the compression format of the file at ``path``, or None."""
     with open(path, 'rb') as f:
-        return detect_compression(f.read(16))
+        fd = f.fileno()
+        return _detect_in(lambda offset, size: os.pread(fd, size, offset))
 
 
 def starts_member(fmt, data):
     """True if ``data`` begins another member or frame of format ``fmt``."""
-    return detect_compression(data[:16]) == fmt
+    if fmt in _WITH_SKIPPABLE and skippable_frame_size(data) is not None:
+        return True
+    return _detect_magic(data[:16]) == fmt
 
 
 _GZIP_FHCRC = 0x02

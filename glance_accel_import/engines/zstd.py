@@ -4,7 +4,8 @@ zstandard's streaming decompressor returns everything a piece of input
 expands to, with no output bound, so a few bytes of hostile input could fill
 memory. ``ZstdDecoder`` walks the frame format itself and feeds the library
 one block at a time: a zstd block never expands beyond 128 KiB, which bounds
-what one call returns.
+what one call returns. Skippable frames (pzstd writes one before every
+frame) are passed over as they stream, never buffered.
 """
 
 from glance_accel_import.engines import base
@@ -53,7 +54,10 @@ def block_extent(head):
     return 3 + (1 if kind == _RLE else size), bool(header & 1)
 
 
-_HEADER, _BLOCK, _CHECKSUM = 'header', 'block', 'checksum'
+_HEADER, _BLOCK, _CHECKSUM, _SKIP = 'header', 'block', 'checksum', 'skip'
+#: Enough to tell a skippable frame's header from a zstd frame's: the
+#: smallest complete zstd frame is longer, so waiting for it never stalls.
+_FRAME_START_BYTES = 8
 
 
 class ZstdDecoder:
@@ -66,6 +70,7 @@ class ZstdDecoder:
         self._stage = _HEADER
         self._checksum = False
         self._done = False
+        self._skip = 0
         self.unused_data = b''
 
     @property
@@ -77,7 +82,11 @@ class ZstdDecoder:
         """Size of the next unit (header, block, checksum), once buffered."""
         head = bytes(self._input[:18])
         if self._stage == _HEADER:
-            size = frame_header_size(head)
+            if len(head) < _FRAME_START_BYTES:
+                return None
+            size = (_FRAME_START_BYTES
+                    if formats.skippable_frame_size(head) is not None
+                    else frame_header_size(head))
         elif self._stage == _BLOCK:
             extent = block_extent(head)
             size = extent and extent[0]
@@ -89,6 +98,8 @@ class ZstdDecoder:
     def needs_input(self):
         if self._done or self._output:
             return False
+        if self._stage == _SKIP:
+            return True
         try:
             return not self._unit_size()
         except zstandard.ZstdError:
@@ -97,6 +108,12 @@ class ZstdDecoder:
     def _feed_unit(self, size):
         unit = bytes(self._input[:size])
         del self._input[:size]
+        skippable = (formats.skippable_frame_size(unit)
+                     if self._stage == _HEADER else None)
+        if skippable is not None:
+            self._skip = skippable - size
+            self._stage = _SKIP
+            return b''
         out = self._dobj.decompress(unit)  # zstandard checks the checksum
         if self._stage == _HEADER:
             self._checksum = bool(unit[4] & 0x04)
@@ -112,15 +129,33 @@ class ZstdDecoder:
     def _finish(self):
         if not self._dobj.eof:
             raise _error('frame did not end where its last block did')
+        self._end()
+
+    def _end(self):
         self._done = True
         self.unused_data = bytes(self._input)
         self._input.clear()
+
+    def _pass_skippable(self):
+        """Drop what input belongs to a skippable frame; True once past it.
+        """
+        step = min(self._skip, len(self._input))
+        del self._input[:step]
+        self._skip -= step
+        if self._skip:
+            return False
+        self._end()
+        return True
 
     def decompress(self, data, max_length):
         self._input += data
         out = [self._output]
         produced = len(self._output)
         while produced < max_length and not self._done:
+            if self._stage == _SKIP:
+                if not self._pass_skippable():
+                    break
+                continue
             size = self._unit_size()
             if size is None:
                 break

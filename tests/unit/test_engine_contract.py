@@ -320,3 +320,35 @@ class ZstdFrameWalkTest(testtools.TestCase):
         payload = zstandard.ZstdCompressor(write_checksum=False).compress(
             plain)
         self.assertEqual(plain, self.decompress(payload))
+
+    def skippable(self, content, nibble=0):
+        return (bytes([0x50 | nibble]) + b'\x2a\x4d\x18'
+                + len(content).to_bytes(4, 'little') + content)
+
+    def test_skippable_frames_are_passed_over(self):
+        plain = data.real_bytes(400000)
+        half = len(plain) // 2
+        # Larger than one read, so it is skipped as it streams.
+        metadata = data.real_bytes(3 * CHUNK + 5)
+        payload = (self.skippable(b'\x00\x01\x02\x03') +
+                   _zstd_compress(plain[:half]) +
+                   self.skippable(metadata, nibble=0xF) +
+                   self.skippable(b'') + _zstd_compress(plain[half:]))
+        self.assertEqual(formats.ZSTD, formats.detect_compression(payload))
+        self.assertEqual(plain, self.decompress(payload))
+
+    def test_truncated_skippable_frame_is_corrupt(self):
+        payload = _zstd_compress(b'data') + self.skippable(bytes(1000))[:-1]
+        self.assertRaises(exception.CorruptCompressedData, self.decompress,
+                          payload)
+
+    def test_real_pzstd_output(self):
+        if shutil.which('pzstd') is None:
+            self.skipTest('the pzstd command is not installed (Debian '
+                          'package zstd)')
+        plain = data.real_bytes(24 * 1024 * 1024)
+        payload = subprocess.run(['pzstd', '-q', '-p', '2', '-c'],
+                                 input=plain, stdout=subprocess.PIPE,
+                                 check=True).stdout
+        self.assertIsNotNone(formats.skippable_frame_size(payload))
+        self.assertEqual(plain, self.decompress(payload))

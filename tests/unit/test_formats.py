@@ -48,3 +48,29 @@ class DetectCompressionTest(testtools.TestCase):
         with open(path, 'wb') as f:
             f.write(gzip.compress(b'data'))
         self.assertEqual(formats.GZIP, formats.detect_file_compression(path))
+
+    def test_leading_skippable_frames(self):
+        def skippable(content):
+            return (b'\x5a\x2a\x4d\x18' + len(content).to_bytes(4, 'little')
+                    + content)
+
+        zstd = zstandard.ZstdCompressor().compress(b'data')
+        lz4_magic = b'\x04\x22\x4d\x18\x64\x40\xa7'
+        self.assertEqual(formats.ZSTD, formats.detect_compression(
+            skippable(b'1234') + zstd))
+        self.assertEqual(formats.LZ4, formats.detect_compression(
+            skippable(b'') + lz4_magic))
+        # Only zstd and lz4 streams may start with skippable frames.
+        for after in (gzip.compress(b'data'), b'plain data here!', b''):
+            self.assertIsNone(formats.detect_compression(
+                skippable(b'xy') + after), after)
+        self.assertIsNone(formats.detect_compression(
+            skippable(b'') * 17 + zstd))
+
+    def test_detect_file_looks_past_large_skippable_frames(self):
+        path = self.useFixture(__import__('fixtures').TempDir()).join('x')
+        with open(path, 'wb') as f:
+            f.write(b'\x50\x2a\x4d\x18' + (100000).to_bytes(4, 'little'))
+            f.write(bytes(100000))
+            f.write(zstandard.ZstdCompressor().compress(b'data'))
+        self.assertEqual(formats.ZSTD, formats.detect_file_compression(path))
