@@ -7,11 +7,15 @@ Two kinds, both SHA-256 based, both fed bytes and zero runs:
     order, the last block possibly shorter: the construction Dropbox
     publishes as its content hash. A whole zero block always has the same
     digest, so holes and zero runs cost nothing to hash and the cost of the
-    digest follows the data, like the rest of compression. Anyone can
-    recompute it with coreutils alone::
+    digest follows the data, like the rest of compression. To check a
+    downloaded image::
 
-        split -b 4M --filter='sha256sum | head -c 64 | tr a-f A-F |
-            basenc --base16 -d' plain.img | sha256sum
+        gzip -dc image.gz | glance-accel-import digest /dev/stdin
+
+    or, with coreutils alone::
+
+        gzip -dc image.gz | split -b 4M --filter='sha256sum |
+            head -c 64 | tr a-f A-F | basenc --base16 -d' | sha256sum
 
 ``sha256``
     The SHA-256 of every byte, what ``sha256sum`` prints. SHA-256 has no

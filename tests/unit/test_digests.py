@@ -4,6 +4,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 
 import fixtures
 from hypothesis import given
@@ -121,3 +122,16 @@ class FileDigestTest(testtools.TestCase):
                                       'digest', self.path]))
         self.assertEqual(data.block_sha256_of_file(self.path),
                          out.getDetails()['stdout'].as_text().strip())
+
+    def test_cli_digest_of_a_download_through_a_pipe(self):
+        # How a consumer checks a downloaded image: gunzip into the command.
+        packed = self.path + '.gz'
+        with open(self.path, 'rb') as src, open(packed, 'wb') as dst:
+            subprocess.run(['gzip', '-1', '-c'], stdin=src, stdout=dst,
+                           check=True)
+        pipeline = ('gzip -dc "$1" | "$2" -m glance_accel_import.cmd.cli '
+                    '--config-file /dev/null digest /dev/stdin')
+        out = subprocess.run(['sh', '-c', pipeline, 'sh', packed,
+                              sys.executable], check=True, text=True,
+                             stdout=subprocess.PIPE).stdout
+        self.assertEqual(data.block_sha256_of_file(self.path), out.strip())
