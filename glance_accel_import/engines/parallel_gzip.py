@@ -125,12 +125,13 @@ class ParallelGzipWriter:
         self._history = b''
 
     def _deflate(self, data, history):
+        """Deflate one piece; also its own CRC-32, off the main thread."""
         z = self._zlib
         if history:
             c = z.compressobj(self._level, z.DEFLATED, _RAW, zdict=history)
         else:
             c = z.compressobj(self._level, z.DEFLATED, _RAW)
-        return c.compress(data) + c.flush(z.Z_SYNC_FLUSH)
+        return c.compress(data) + c.flush(z.Z_SYNC_FLUSH), z.crc32(data)
 
     def _remember(self, tail):
         # The window the next piece may refer to: the last 32 KiB of input.
@@ -146,8 +147,9 @@ class ParallelGzipWriter:
             self._crc = crc32_combine(self._crc, zero_crc32(piece), piece)
             self._size += piece
         else:
-            self._sink.write(deflated.result())
-            self._crc = self._zlib.crc32(piece, self._crc)
+            blob, crc = deflated.result()
+            self._sink.write(blob)
+            self._crc = crc32_combine(self._crc, crc, len(piece))
             self._size += len(piece)
 
     def write_all(self, pieces):
