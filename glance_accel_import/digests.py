@@ -26,6 +26,8 @@ Two kinds, both SHA-256 based, both fed bytes and zero runs:
 
 import hashlib
 
+from glance_accel_import import zeros
+
 BLOCK_SHA256 = 'block_sha256'
 SHA256 = 'sha256'
 NONE = 'none'
@@ -33,24 +35,13 @@ KINDS = (BLOCK_SHA256, SHA256, NONE)
 
 #: Block size of ``block_sha256``.
 BLOCK = 4 * 1024 * 1024
-_ZERO_BLOCK = bytes(BLOCK)
-_ZERO_BLOCK_DIGEST = hashlib.sha256(_ZERO_BLOCK).digest()
+_ZERO_BLOCK_DIGEST = hashlib.sha256(bytes(BLOCK)).digest()
 #: Whole zero blocks are fed to the outer hash this many digests at a time.
 _ZERO_BATCH = 4096
 
 
-def zero_chunks(count):
-    """``count`` zero bytes as a few views of one shared buffer."""
-    while count > 0:
-        step = min(count, BLOCK)
-        yield memoryview(_ZERO_BLOCK)[:step]
-        count -= step
-
-
 class Sha256:
     """The SHA-256 of every byte."""
-
-    kind = SHA256
 
     def __init__(self):
         self._hash = hashlib.sha256()
@@ -59,8 +50,8 @@ class Sha256:
         self._hash.update(data)
 
     def update_zeros(self, count):
-        for zeros in zero_chunks(count):
-            self._hash.update(zeros)
+        for run in zeros.zero_chunks(count):
+            self._hash.update(run)
 
     def hexdigest(self):
         return self._hash.hexdigest()
@@ -68,8 +59,6 @@ class Sha256:
 
 class BlockSha256:
     """SHA-256 of the SHA-256 digests of each ``BLOCK`` of the data."""
-
-    kind = BLOCK_SHA256
 
     def __init__(self):
         self._outer = hashlib.sha256()
@@ -96,16 +85,16 @@ class BlockSha256:
         # one; every whole block in between is one known digest.
         if self._filled:
             head = min(count, BLOCK - self._filled)
-            for zeros in zero_chunks(head):
-                self.update(zeros)
+            for run in zeros.zero_chunks(head):
+                self.update(run)
             count -= head
         whole, tail = divmod(count, BLOCK)
         while whole:
             batch = min(whole, _ZERO_BATCH)
             self._outer.update(_ZERO_BLOCK_DIGEST * batch)
             whole -= batch
-        for zeros in zero_chunks(tail):
-            self.update(zeros)
+        for run in zeros.zero_chunks(tail):
+            self.update(run)
 
     def hexdigest(self):
         outer = self._outer.copy()
@@ -116,8 +105,6 @@ class BlockSha256:
 
 class NoDigest:
     """What ``none`` computes: nothing, at no cost."""
-
-    kind = NONE
 
     def update(self, data):
         pass

@@ -42,9 +42,6 @@ class StreamResult:
     digest: str = ''
 
 
-zero_chunks = digests.zero_chunks
-
-
 class Background:
     """Run ``consume(item)`` on one thread for each ``put`` item, in order.
 
@@ -93,7 +90,6 @@ class _Digest:
 
     def __init__(self, kind, background):
         self._hash = digests.new(kind)
-        self.kind = kind
         self._worker = Background(self._update) if background else None
 
     def _update(self, piece):
@@ -276,7 +272,7 @@ def encode(encoder, reader, sink, chunk_size):
     Holes are not read: their zeros come from a shared buffer.
     """
     for piece in reader.pieces(chunk_size):
-        for data in (zero_chunks(piece) if isinstance(piece, int)
+        for data in (zeros.zero_chunks(piece) if isinstance(piece, int)
                      else (piece,)):
             out = encoder.compress(data)
             if out:

@@ -14,11 +14,20 @@ import stat
 #: of every common filesystem block size, so holes are real holes.
 BLOCK = 64 * 1024
 _ZERO_BLOCK = bytes(BLOCK)
+_ZERO_CHUNK = bytes(4 * 1024 * 1024)
 
 
 def is_zero(data):
     """True if ``data`` (at most ``BLOCK`` bytes) is all zero bytes."""
     return data == _ZERO_BLOCK[:len(data)]
+
+
+def zero_chunks(count):
+    """``count`` zero bytes as a few views of one shared buffer."""
+    while count > 0:
+        step = min(count, len(_ZERO_CHUNK))
+        yield memoryview(_ZERO_CHUNK)[:step]
+        count -= step
 
 
 def split(data, offset=0):
