@@ -20,17 +20,43 @@ class ImportFailed(Exception):
                          % (image.get('id'), message))
 
 
+class _CountingReader:
+    """A file whose reads report the running byte count to ``sent(n)``."""
+
+    def __init__(self, f, sent):
+        self._f = f
+        self._sent = sent
+        self._n = 0
+
+    def read(self, size=-1):
+        data = self._f.read(size)
+        self._n += len(data)
+        self._sent(self._n)
+        return data
+
+
 def create_and_import(client, path, disk_format, container_format,
-                      name=None, properties=None, timeout=300):
+                      name=None, properties=None, timeout=300,
+                      on_create=None, on_sent=None, on_poll=None):
+    """Create an image, stage ``path``, import it; return the image dict.
+
+    Progress hooks (all optional): ``on_create(image)`` once the image
+    exists, ``on_sent(bytes_so_far)`` while staging, ``on_poll(image)``
+    on every poll of the import (see ``wait_for_import``).
+    """
     image = client.images.create(name=name or os.path.basename(path),
                                  disk_format=disk_format,
                                  container_format=container_format,
                                  **(properties or {}))
+    if on_create:
+        on_create(dict(image))
     with open(path, 'rb') as data:
-        client.images.stage(image['id'], data,
+        client.images.stage(image['id'],
+                            _CountingReader(data, on_sent) if on_sent
+                            else data,
                             image_size=os.path.getsize(path))
     client.images.image_import(image['id'], method='glance-direct')
-    return wait_for_import(client, image['id'], timeout)
+    return wait_for_import(client, image['id'], timeout, on_poll=on_poll)
 
 
 def latest_task(client, image_id):
@@ -45,8 +71,11 @@ def latest_task(client, image_id):
     return max(tasks, key=lambda t: t.get('created_at') or '')
 
 
-def wait_for_import(client, image_id, timeout=300, interval=0.25):
+def wait_for_import(client, image_id, timeout=300, interval=0.25,
+                    on_poll=None):
     """Wait until the import is over; return the image as a dict.
+
+    ``on_poll(image)``, if given, sees the image as every poll read it.
 
     The image turns active before Glance deletes the staged file and drops
     its import lock, so success waits for the lock to go too.  On failure
@@ -56,6 +85,8 @@ def wait_for_import(client, image_id, timeout=300, interval=0.25):
     deadline = time.monotonic() + timeout
     while True:
         image = dict(client.images.get(image_id))
+        if on_poll:
+            on_poll(image)
         status = image.get('status')
         if status == 'active' and not image.get('os_glance_import_task'):
             return image

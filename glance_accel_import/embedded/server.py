@@ -86,7 +86,9 @@ class EmbeddedGlance:
     def __exit__(self, *exc_info):
         self.stop()
 
-    def start(self, timeout=120):
+    def start(self, timeout=120, on_phase=None):
+        """Start and wait for /healthcheck; ``on_phase(text)`` names steps."""
+        on_phase = on_phase or (lambda text: None)
         if self.port is None:
             self.port = free_port()
         config.write_config(self.workdir, self.port, self.plugins,
@@ -94,7 +96,9 @@ class EmbeddedGlance:
                             self.database_url)
         deadline = time.monotonic() + timeout
         try:
+            on_phase('creating its database (glance-manage db_sync)')
             self._db_sync(timeout)
+            on_phase('loading Glance in gunicorn')
             self._spawn()
             self._wait_healthy(deadline)
         except Exception as exc:
