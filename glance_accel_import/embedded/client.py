@@ -80,7 +80,8 @@ def wait_for_import(client, image_id, timeout=300, interval=0.25,
     The image turns active before Glance deletes the staged file and drops
     its import lock, so success waits for the lock to go too.  On failure
     the image is back to queued a moment before the task records why, so
-    failure waits for the task's message.
+    failure waits for the task's message.  A failed task whose image stays
+    ``importing`` is reported at the timeout.
     """
     deadline = time.monotonic() + timeout
     while True:
@@ -93,7 +94,11 @@ def wait_for_import(client, image_id, timeout=300, interval=0.25,
         if status in ('killed', 'deleted', 'deactivated'):
             raise ImportFailed(image, 'image is %s' % status)
         timed_out = time.monotonic() > deadline
-        if status != 'active':
+        # Listing tasks is a write in Glance (it soft-deletes expired ones):
+        # on SQLite, that write racing the running import's own task
+        # updates fails the import with "database is locked". So the task
+        # is read only once the import has given up (queued) or timed out.
+        if status == 'queued' or timed_out:
             task = latest_task(client, image_id) or {}
             task_done = task.get('status') in ('failure', 'success')
             if task.get('status') == 'failure' or (
