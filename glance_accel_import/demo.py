@@ -86,8 +86,17 @@ def _report(lines):
         print('  %s  %s' % (key.ljust(width), value))
 
 
+class _Steps:
+    """Numbers the demo's steps: ``[3/7] what (usually ~N s)``."""
+
+    total = 0
+    done = 0
+
+
 def _step(text, seconds):
-    print('\n%s (usually ~%d s)' % (text, seconds), flush=True)
+    _Steps.done += 1
+    print('\n[%d/%d] %s (usually ~%d s)' % (_Steps.done, _Steps.total, text,
+                                           seconds), flush=True)
 
 
 def _mib(n):
@@ -146,8 +155,8 @@ def _start_glance(workdir, plugins):
 def _gzip_qcow2(workdir, volume, image_mib):
     qcow2 = os.path.join(workdir, 'volume.qcow2')
     gz = qcow2 + '.gz'
-    _step('Part A, accel_decompress: making a gzip-compressed qcow2 '
-          '(qemu-img convert, then gzip by our engine)',
+    _step('Part A: making a gzip-compressed qcow2 (qemu-img convert, '
+          'then gzip by our engine)',
           usual('qcow2', image_mib))
     subprocess.run(['qemu-img', 'convert', '-f', 'raw', '-O', 'qcow2',
                     volume.path, qcow2], check=True,
@@ -185,7 +194,7 @@ def _inspect(path, disk_format):
 
 def _part_a(glance, volume, workdir, plugins, args, checks):
     if not shutil.which('qemu-img'):
-        print('\nPart A, accel_decompress: skipped, qemu-img not found '
+        print('\nPart A (accel_decompress): skipped, qemu-img not found '
               '(Debian package qemu-utils)')
         return
     qcow2, gz = _gzip_qcow2(workdir, volume, args.image_size_mib)
@@ -213,6 +222,8 @@ def _part_a(glance, volume, workdir, plugins, args, checks):
         ('stored', '%s bytes (Glance size), %s, %s' % (
             image['size'], inspected.fmt if inspected else 'unreadable',
             stored_compression or 'not compressed')),
+    ] + ([('', 'raw: image_conversion, listed after accel_decompress, '
+           'converted the inspected qcow2')] if expected == 'raw' else []) + [
         ('virtual_size', image.get('virtual_size')),
         (properties.UPLOAD_COMPRESSION,
          image.get(properties.UPLOAD_COMPRESSION)),
@@ -251,8 +262,8 @@ def _decompressed_sha256(path):
 
 
 def _part_b(glance, volume, workdir, args, checks):
-    _step('Part B, accel_compress: importing the raw disk image as '
-          'disk_format=raw, container_format=compressed',
+    _step('Part B: importing the raw disk image as disk_format=raw, '
+          'container_format=compressed',
           usual('import_b', args.image_size_mib))
     image, seconds = demo_import.run(
         glance.client(), volume.path, 'raw', 'compressed',
@@ -299,9 +310,21 @@ def _part_b(glance, volume, workdir, args, checks):
                  and round_trip_size == volume.size)
 
 
+INTRO = '''\
+glance-accel-import demo: a real glance-api with both import plugins.
+  Part A  accel_decompress: a gzip-compressed qcow2 upload is decompressed,
+          inspected and stored plain, with what it did recorded.
+  Part B  accel_compress: a raw disk image created with
+          container_format=compressed is stored as gzip, with its accel_*
+          properties, and comes back byte for byte.'''
+
+
 def _run_in(workdir, args):
     checks = Checks()
     plugins = plugin_order()
+    print(INTRO)
+    _Steps.total = 7 if shutil.which('qemu-img') else 4
+    _Steps.done = 0
     volume = _build_volume(workdir, args)
     glance = _start_glance(workdir, plugins)
     try:

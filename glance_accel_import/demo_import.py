@@ -51,6 +51,9 @@ class _Watch:
         self.staging = None
         self.importing = None
         self.reached = 0
+        self.start = time.monotonic()
+        #: ``(step, seconds since the start)`` as each step was seen.
+        self.times = []
 
     def sent(self, n):
         if self.staging is None:
@@ -66,7 +69,8 @@ class _Watch:
         for index, (name, reached) in enumerate(self.steps):
             if index >= self.reached and reached(image):
                 self.reached = index + 1
-        name = self.steps[self.reached - 1][0] if self.reached else 'queued'
+                self.times.append((name, time.monotonic() - self.start))
+        name = self.steps[self.reached - 1][0] if self.reached else 'waiting'
         self.importing.update_to(self.reached, '%s: status %s, size %s' % (
             name, image.get('status'), image.get('size')))
 
@@ -77,16 +81,22 @@ class _Watch:
 
 
 def run(client, path, disk_format, container_format, name, steps):
-    """Import ``path``; return ``(image dict, seconds)``."""
+    """Import ``path``; return ``(image dict, seconds)``.
+
+    Prints when each step was reached, so the record stays on screen after
+    the bars are gone.
+    """
     watch = _Watch(path, steps)
-    start = time.monotonic()
     try:
         image = glance_client.create_and_import(
             client, path, disk_format, container_format, name=name,
             on_sent=watch.sent, on_poll=watch.poll)
     finally:
         watch.close()
-    return image, time.monotonic() - start
+    seconds = time.monotonic() - watch.start
+    print('  imported in %.1f s: %s' % (seconds, ', '.join(
+        '%s at %.1f s' % step for step in watch.times)))
+    return image, seconds
 
 
 download = glance_client.download

@@ -90,22 +90,29 @@ class Bar:
         if _is_tty(self.stream):
             import tqdm
             byte_units = unit == 'B'
+            # Steps come at uneven intervals: a rate would mean nothing.
+            fmt = None if byte_units else (
+                '{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} '
+                '{unit} [{elapsed}{postfix}]')
             self._tqdm = tqdm.tqdm(
                 total=total, desc='      ' + label, unit=unit,
                 unit_scale=byte_units, unit_divisor=1024 if byte_units
                 else 1000, file=self.stream, leave=False,
-                dynamic_ncols=True)
+                dynamic_ncols=True, bar_format=fmt)
 
     def update_to(self, n, note=''):
         n = max(self.n, min(n, self.total))
+        new_note = note != self.note
         # A log line for every chunk would bury the log: lines come on a
         # new note, at the end, or once per interval.
-        changed = note != self.note or (n == self.total != self.n)
+        changed = new_note or (n == self.total != self.n)
         self.n, self.note = n, note
         if self._tqdm is not None:
-            self._tqdm.update(n - self._tqdm.n)
-            self._tqdm.set_postfix_str(note, refresh=False)
-            self._tqdm.refresh()
+            if new_note:
+                self._tqdm.set_postfix_str(note, refresh=False)
+            # tqdm redraws at most every 0.1 s; a new note shows at once.
+            if not self._tqdm.update(n - self._tqdm.n) and new_note:
+                self._tqdm.refresh()
             return
         now = time.monotonic()
         if changed or self._last_line is None \
