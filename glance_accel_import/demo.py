@@ -95,8 +95,8 @@ class _Steps:
 
 def _step(text, seconds):
     _Steps.done += 1
-    print('\n[%d/%d] %s (usually ~%d s)' % (_Steps.done, _Steps.total, text,
-                                           seconds), flush=True)
+    print('\n[%d/%d] %s (usually ~%d s)'
+          % (_Steps.done, _Steps.total, text, seconds), flush=True)
 
 
 def _mib(n):
@@ -332,10 +332,15 @@ def _run_in(workdir, args):
         _part_b(glance, volume, workdir, args, checks)
     finally:
         glance.stop()
-    if checks.failed:
+    return verdict(checks)
+
+
+def verdict(checks):
+    """Print the summary; return the exit status (1 if any check failed)."""
+    if checks.failed or not checks.results:
         print('\n%d of %d checks FAILED: %s' % (
             len(checks.failed), len(checks.results),
-            '; '.join(checks.failed)))
+            '; '.join(checks.failed) or 'no check ran'))
         return 1
     print('\nAll %d checks passed.' % len(checks.results))
     return 0
