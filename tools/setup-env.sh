@@ -55,9 +55,9 @@ fi
 # Python packages. pip takes ~50 s here even when everything is installed
 # (it rebuilds the editable install), so it runs only when a file that
 # decides what to install changed since the last successful install.
-# Measured on a 2-core machine under load (December 2026): a fresh .venv
-# takes about 4 minutes and 500 MB; the load test's and Cinder's
-# environments come later, when the tests need them.
+# Measured on a 2-core machine under load (December 2026), empty pip cache:
+# a fresh .venv takes about 3 minutes and 500 MB; Cinder's environment
+# (.venv-cinder) comes later, when the tests need it.
 install_inputs=(requirements.txt test-requirements.txt setup.cfg setup.py
                 pyproject.toml)
 install_stamp=.venv/.installed
@@ -67,32 +67,43 @@ wanted_stamp="$(cat "${install_inputs[@]}" 2>/dev/null | sha256sum \
 # pip's output as one line per phase, plus a line every 20 s (a counter
 # redrawn in place on a terminal); the full log stays in .venv/pip.log.
 pip_phases() {
-    local tty=0 start=$SECONDS last=$SECONDS count=0 name line
+    local tty=0 start=$SECONDS last=$SECONDS count=0 phase="resolving and downloading"
+    local line name status
     [ -t 1 ] && tty=1
-    while IFS= read -r line; do
+    pip_say() {  # a phase line, or the live counter
+        if [ $tty = 1 ]; then
+            printf '\r\033[K  %s' "$1"
+            [ "$2" = live ] || printf '\n'
+        elif [ "$2" != live ] || [ $((SECONDS - last)) -ge 20 ]; then
+            echo "  $1"
+            last=$SECONDS
+        fi
+    }
+    while true; do
+        if IFS= read -r -t 5 line; then
+            :
+        else
+            status=$?
+            [ $status -gt 128 ] || break  # end of output, not a timeout
+            pip_say "$phase: $count packages so far, $((SECONDS - start)) s" live
+            continue
+        fi
         case "$line" in
-        Collecting*|"Requirement already satisfied"*)
+        Collecting*|Processing*|"Requirement already satisfied"*)
             count=$((count + 1))
-            name=${line#Collecting }
-            name=${name#Requirement already satisfied: }
-            name=${name%% *}
-            if [ $tty = 1 ]; then
-                printf '\r\033[K  resolving and downloading: %d packages, %d s (%s)' \
-                    "$count" $((SECONDS - start)) "$name"
-            elif [ $((SECONDS - last)) -ge 20 ]; then
-                echo "  resolving and downloading: $count packages so far," \
-                    "$((SECONDS - start)) s"
-                last=$SECONDS
-            fi ;;
+            name=${line#* }
+            name=${name#already satisfied: }
+            pip_say "$phase: $count packages so far, $((SECONDS - start)) s (${name%% *})" live ;;
+        "Building wheels for collected packages"*)
+            phase="building wheels"
+            pip_say "resolved $count packages in $((SECONDS - start)) s; building wheels for: ${line#*: }" ;;
         "Installing collected packages:"*)
-            [ $tty = 1 ] && printf '\r\033[K'
             name=${line#*:}
             name=${name//[^,]/}
-            echo "  resolved $count packages in $((SECONDS - start)) s;" \
-                "installing $((${#name} + 1)) of them ..." ;;
+            phase="installing"
+            pip_say "installing $((${#name} + 1)) packages (after $((SECONDS - start)) s) ..." ;;
         ERROR:*|error:*)
-            [ $tty = 1 ] && printf '\r\033[K'
-            echo "$line" ;;
+            pip_say "$line" ;;
         esac
     done
     [ $tty = 1 ] && printf '\r\033[K'
@@ -107,7 +118,7 @@ install_python_packages() {
         echo "Installing Python packages into .venv: Glance and the OpenStack" \
             "libraries it needs, gunicorn and python-glanceclient (the demo's" \
             "and tests' glance-api), the codecs (isal, zstandard) and the test" \
-            "tools. First run: usually about 4 minutes and 500 MB."
+            "tools. First run: usually about 3 minutes and 500 MB."
     else
         echo "Updating Python packages in .venv (requirements or setup" \
             "changed; usually about 1 minute) ..."

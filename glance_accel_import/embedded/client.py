@@ -8,6 +8,9 @@ import os
 import time
 
 CHUNK = 1024 * 1024
+#: Seconds an image may stay ``uploading`` after the import call before
+#: its task is read, and then between reads (see ``wait_for_import``).
+STUCK_UPLOADING = 3.0
 
 
 class ImportFailed(Exception):
@@ -81,9 +84,12 @@ def wait_for_import(client, image_id, timeout=300, interval=0.25,
     its import lock, so success waits for the lock to go too.  On failure
     the image is back to queued a moment before the task records why, so
     failure waits for the task's message.  A failed task whose image stays
-    ``importing`` is reported at the timeout.
+    ``importing`` is reported at the timeout; one whose image stays
+    ``uploading`` within a few seconds.
     """
-    deadline = time.monotonic() + timeout
+    start = time.monotonic()
+    deadline = start + timeout
+    next_task_read = start + STUCK_UPLOADING
     while True:
         image = dict(client.images.get(image_id))
         if on_poll:
@@ -93,12 +99,18 @@ def wait_for_import(client, image_id, timeout=300, interval=0.25,
             return image
         if status in ('killed', 'deleted', 'deactivated'):
             raise ImportFailed(image, 'image is %s' % status)
-        timed_out = time.monotonic() > deadline
+        now = time.monotonic()
+        timed_out = now > deadline
         # Listing tasks is a write in Glance (it soft-deletes expired ones):
         # on SQLite, that write racing the running import's own task
         # updates fails the import with "database is locked". So the task
-        # is read only once the import has given up (queued) or timed out.
-        if status == 'queued' or timed_out:
+        # is read once the import has given up (queued) or timed out, and
+        # now and then while the image stays uploading: a task that fails
+        # before it starts leaves it there. Never while importing.
+        stuck = status == 'uploading' and now >= next_task_read
+        if stuck:
+            next_task_read = now + STUCK_UPLOADING
+        if status == 'queued' or stuck or timed_out:
             task = latest_task(client, image_id) or {}
             task_done = task.get('status') in ('failure', 'success')
             if task.get('status') == 'failure' or (
