@@ -14,7 +14,9 @@ class VerdictTest(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.out = self.useFixture(fixtures.StringStream('stdout')).stream
+        # A plain buffer: a fixtures stream would attach the output to
+        # every passing test's report.
+        self.out = io.StringIO()
         self.useFixture(fixtures.MonkeyPatch('sys.stdout', self.out))
 
     def test_all_passed_exits_0(self):
