@@ -93,6 +93,7 @@ pip_phases() {
             count=$((count + 1))
             name=${line#* }
             name=${name#already satisfied: }
+            name=${name##*/}
             pip_say "$phase: $count packages so far, $((SECONDS - start)) s (${name%% *})" live ;;
         "Building wheels for collected packages"*)
             phase="building wheels"
