@@ -173,8 +173,8 @@ class StagedDataTask(task.Task):
         try:
             self._put_back()
         except _ImageGone:
-            LOG.info('Image %s is gone (deleted during its import); '
-                     'nothing to put back', self.image_id)
+            LOG.info('Image %s is gone (deleted during its import): %s has '
+                     'nothing to put back', self.image_id, self.name)
             return
         LOG.info('Import of image %s reverted by %s', self.image_id,
                  self.name)
