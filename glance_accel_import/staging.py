@@ -26,6 +26,8 @@ from glance_accel_import import exception
 FILE_SCHEME = 'file://'
 #: Every work file suffix starts with this (``accel_decompress``, ...).
 WORK_SUFFIX_PREFIX = 'accel_'
+#: flock errors of filesystems without locks.
+_NO_LOCKS = (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL)
 
 
 def staged_path(file_uri):
@@ -54,7 +56,13 @@ def claim(staged):
     """
     fd = os.open(staged, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        except OSError as exc:
+            if exc.errno not in _NO_LOCKS:
+                raise
+            # No locks on this filesystem: the reaper's probe fails the
+            # same way and then leaves the work file alone.
         yield
     finally:
         os.close(fd)
@@ -80,8 +88,12 @@ def _reap_unless_claimed(directory, image_id, work):
         return remove_quietly(work)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False  # a live task is working on it
+    except OSError as exc:
+        # Held by a live task (EWOULDBLOCK), or no locks on this filesystem:
+        # either way, not provably orphaned.
+        if exc.errno not in _NO_LOCKS + (errno.EWOULDBLOCK,):
+            raise
+        return False
     else:
         # Holding the lock: no task can claim the image and start a new
         # work file before this one is gone.
