@@ -1,11 +1,12 @@
 """What both import plugins share: staging files and failure handling.
 
 Invariants of a failed import, whatever the import method and plugin order:
-the image is set back to ``queued`` exactly once, by whichever task reverts
-last among those that requeue (see ``StagedDataTask.revert``); our work
-files and the staged data are removed; an image deleted during its import
-gets one log line, not a traceback. Work files that a crash left behind are
-reaped at the start of the next import on the node (``staging.reap_orphans``).
+the image ends ``queued`` and no requeue is ever refused, so the failed
+task's reason reaches the user and Glance drops the import lock (see
+``StagedDataTask._put_back``); our work files and the staged data are
+removed; an image deleted during its import gets one log line, not a
+traceback. Work files that a crash left behind are reaped at the start of
+the next import on the node (``staging.reap_orphans``).
 """
 
 import os
