@@ -12,6 +12,7 @@ the test acts. Then, against the real glance-api:
   traceback.
 """
 
+import io
 import os
 import signal
 import time
@@ -112,11 +113,15 @@ class TestWorkerKilledMidImport(HeldImportTestBase):
         image = dict(self.client.images.get(self.image_id))
         self.assertEqual('importing', image['status'])
         self.assertIn(self.image_id, os.listdir(self.glance.staging_dir))
-        # What doc/security.rst tells operators: the image cannot be
-        # imported again (it is not staged, not queued); delete it.
+        # What doc/security.rst tells operators: the image can be neither
+        # imported nor staged again (it is not uploading, not queued);
+        # delete it.
         self.assertRaises(glance_exc.HTTPConflict,
                           self.client.images.image_import, self.image_id,
                           method='glance-direct')
+        self.assertRaises(glance_exc.HTTPConflict,
+                          self.client.images.stage, self.image_id,
+                          io.BytesIO(b'x' * 512), image_size=512)
         self.client.images.delete(self.image_id)
         self.assertEqual([work], os.listdir(self.glance.staging_dir))
 
