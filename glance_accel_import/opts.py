@@ -16,6 +16,8 @@ DECOMPRESS_GROUP = 'accel_decompress'
 COMPRESS_GROUP = 'accel_compress'
 
 MiB = 1024 * 1024
+#: Smallest and largest ``chunk_size``, bytes.
+CHUNK_SIZE_RANGE = (64 * 1024, 64 * MiB)
 
 engine_opts = [
     cfg.ListOpt('engine_order',
@@ -26,8 +28,9 @@ Engines to use, most preferred first.
 An engine is a compression back end: a hardware accelerator or a software
 codec. For every image the first engine in this order that is installed,
 passes its probe and handles the image's compression format does the work.
-Names that are not installed are skipped, so the list may name engines a host
-lacks.
+Imports skip names that are not installed, so one list can serve hosts with
+different engines; ``glance-accel-import engines`` reports each such name as
+an error, so that a typing mistake is found before it matters.
 
 Possible values:
     * Empty (the default): every installed engine, hardware engines first,
@@ -68,25 +71,6 @@ Possible values:
 
 Related options:
     * engine_order
-    * allow_software_fallback (deprecated; False means hardware_only)
-"""),
-    cfg.BoolOpt('allow_software_fallback',
-                default=True,
-                deprecated_for_removal=True,
-                deprecated_reason='Replaced by ``fallback_policy``, which '
-                                  'can also exclude hardware.',
-                help="""
-Allow software engines to do the work when no hardware engine is available.
-
-Deprecated: use ``fallback_policy``. False has the effect of
-``fallback_policy = hardware_only``, whatever ``fallback_policy`` says.
-
-Possible values:
-    * True: ``fallback_policy`` decides.
-    * False: use hardware engines only.
-
-Related options:
-    * fallback_policy
 """),
     cfg.IntOpt('max_virtual_size',
                default=0,
@@ -126,8 +110,8 @@ Related options:
 """),
     cfg.IntOpt('chunk_size',
                default=MiB,
-               min=64 * 1024,
-               max=64 * MiB,
+               min=CHUNK_SIZE_RANGE[0],
+               max=CHUNK_SIZE_RANGE[1],
                help="""
 Bytes read, and at most written, per step of a compression stream.
 
