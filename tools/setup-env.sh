@@ -73,8 +73,8 @@ pip_phases() {
     pip_say() {  # a phase line, or the live counter
         if [ $tty = 1 ]; then
             printf '\r\033[K  %s' "$1"
-            [ "$2" = live ] || printf '\n'
-        elif [ "$2" != live ] || [ $((SECONDS - last)) -ge 20 ]; then
+            [ "${2:-}" = live ] || printf '\n'
+        elif [ "${2:-}" != live ] || [ $((SECONDS - last)) -ge 20 ]; then
             echo "  $1"
             last=$SECONDS
         fi
@@ -93,8 +93,8 @@ pip_phases() {
             count=$((count + 1))
             name=${line#* }
             name=${name#already satisfied: }
-            name=${name##*/}
-            pip_say "$phase: $count packages so far, $((SECONDS - start)) s (${name%% *})" live ;;
+            name=${name%% *}
+            pip_say "$phase: $count packages so far, $((SECONDS - start)) s (${name##*/})" live ;;
         "Building wheels for collected packages"*)
             phase="building wheels"
             pip_say "resolved $count packages in $((SECONDS - start)) s; building wheels for: ${line#*: }" ;;
