@@ -6,7 +6,7 @@ import time
 import fixtures
 import testtools
 
-from glance_accel_import import demo
+from glance_accel_import import demo_output
 from glance_accel_import import progress
 
 
@@ -20,20 +20,20 @@ class VerdictTest(testtools.TestCase):
         self.useFixture(fixtures.MonkeyPatch('sys.stdout', self.out))
 
     def test_all_passed_exits_0(self):
-        checks = demo.Checks()
+        checks = demo_output.Checks()
         checks.check('one', True)
         checks.check('two', 1 == 1)
 
-        self.assertEqual(0, demo.verdict(checks))
+        self.assertEqual(0, demo_output.verdict(checks))
         self.out.seek(0)
         self.assertIn('All 2 checks passed.', self.out.read())
 
     def test_one_failed_check_exits_1_and_names_it(self):
-        checks = demo.Checks()
+        checks = demo_output.Checks()
         checks.check('good', True)
         checks.check('bad', False, 'why')
 
-        self.assertEqual(1, demo.verdict(checks))
+        self.assertEqual(1, demo_output.verdict(checks))
         self.out.seek(0)
         text = self.out.read()
         self.assertIn('bad', text)
@@ -41,7 +41,7 @@ class VerdictTest(testtools.TestCase):
         self.assertIn('1 of 2 checks FAILED: bad', text)
 
     def test_no_check_is_a_failure(self):
-        self.assertEqual(1, demo.verdict(demo.Checks()))
+        self.assertEqual(1, demo_output.verdict(demo_output.Checks()))
 
 
 class PlainProgressTest(testtools.TestCase):
