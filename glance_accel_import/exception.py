@@ -45,13 +45,14 @@ class DecoderMemoryExceeded(AccelImportError):
     """Decoding would need more memory than ``max_decoder_memory`` allows.
 
     ``need`` says what the payload's header asked for, as far as it is
-    known (liblzma refuses without saying how much its dictionary needs).
+    known (liblzma refuses without saying how much its dictionary needs),
+    ending in a comparative: "a 2147483648-byte window, larger".
     """
 
     def __init__(self, fmt, limit, need):
         self.limit = limit
         super().__init__(
-            '%s data needs %s, more than the limit of %d bytes set by '
+            '%s data needs %s than the limit of %d bytes set by '
             '[accel_decompress] max_decoder_memory' % (fmt, need, limit))
 
 
