@@ -71,7 +71,11 @@ def empty_gzip_members(count):
 
 
 def skippable_frames(count):
-    """``count`` empty zstd skippable frames (8 bytes each), then a frame.
+    """An empty zstd frame, ``count`` empty skippable frames, another.
+
+    Each skippable frame takes 8 bytes. Detection looks through only a few
+    leading skippable frames, so they come after a real frame, where the
+    decoder meets them.
     """
-    return (b'\x50\x2a\x4d\x18\x00\x00\x00\x00' * count
-            + zstandard.ZstdCompressor().compress(b'x'))
+    frame = zstandard.ZstdCompressor().compress(b'')
+    return frame + b'\x50\x2a\x4d\x18\x00\x00\x00\x00' * count + frame
