@@ -60,14 +60,16 @@ class TooManyMembers(AccelImportError):
     """Far more members or frames than the data they hold: not an image.
 
     Every member costs fixed work, so a payload of empty members would hold
-    a worker for minutes without producing anything.
+    a worker for minutes without producing anything. ``what`` names the
+    unit counted (zstd blocks are counted too).
     """
 
-    def __init__(self, fmt, members, bytes_out, free, bytes_per_member):
+    def __init__(self, fmt, members, bytes_out, free, bytes_per_member,
+                 what='members or frames'):
         super().__init__(
-            'too many %s members or frames: %d of them hold only %d bytes; '
+            'too many %s %s: %d of them hold only %d bytes; '
             'a disk image has at most %d plus one per %d bytes of data'
-            % (fmt, members, bytes_out, free, bytes_per_member))
+            % (fmt, what, members, bytes_out, free, bytes_per_member))
 
 
 class UnsupportedCompression(AccelImportError):

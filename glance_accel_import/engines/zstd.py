@@ -80,6 +80,14 @@ def block_extent(head):
     return 3 + (1 if kind == _RLE else size), bool(header & 1)
 
 
+#: Blocks a frame may hold whatever their size, and one more per this many
+#: bytes of output: each block costs a pass through this module's Python, so
+#: a frame of empty blocks (3 bytes each) would cost seconds per megabyte.
+#: libzstd writes blocks of 128 KiB, the last one shorter; even with
+#: ``--target-compressed-block-size`` (at least 1340 bytes) they stay above.
+FREE_BLOCKS = 4
+BYTES_PER_BLOCK = 1024
+
 _HEADER, _BLOCK, _CHECKSUM, _SKIP = 'header', 'block', 'checksum', 'skip'
 #: Enough to tell a skippable frame's header from a zstd frame's: the
 #: smallest complete zstd frame is longer, so waiting for it never stalls.
@@ -98,6 +106,8 @@ class ZstdDecoder:
         self._stage = _HEADER
         self._checksum = False
         self._done = False
+        self._blocks = 0
+        self._produced = 0
         self._skip = 0
         self.unused_data = b''
 
@@ -144,7 +154,10 @@ class ZstdDecoder:
             return b''
         if self._stage == _HEADER:
             self._check_window(unit)
+        elif self._stage == _BLOCK:
+            self._count_block()
         out = self._dobj.decompress(unit)  # zstandard checks the checksum
+        self._produced += len(out)
         if self._stage == _HEADER:
             self._checksum = bool(unit[4] & 0x04)
             self._stage = _BLOCK
@@ -162,6 +175,13 @@ class ZstdDecoder:
             raise exception.DecoderMemoryExceeded(
                 formats.ZSTD, self._max_window,
                 'a %d-byte window, larger' % window)
+
+    def _count_block(self):
+        self._blocks += 1
+        if self._blocks > FREE_BLOCKS + self._produced // BYTES_PER_BLOCK:
+            raise exception.TooManyMembers(
+                formats.ZSTD, self._blocks, self._produced, FREE_BLOCKS,
+                BYTES_PER_BLOCK, 'blocks in one frame')
 
     def _finish(self):
         if not self._dobj.eof:

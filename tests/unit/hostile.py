@@ -79,3 +79,12 @@ def skippable_frames(count):
     """
     frame = zstandard.ZstdCompressor().compress(b'')
     return frame + b'\x50\x2a\x4d\x18\x00\x00\x00\x00' * count + frame
+
+
+def empty_zstd_blocks(count):
+    """One zstd frame of ``count`` empty raw blocks (3 bytes each), then an
+    empty last block: valid, and libzstd decodes it to nothing.
+    """
+    # Magic, a descriptor without content size or checksum, a 1 KiB window.
+    return (b'\x28\xb5\x2f\xfd\x00\x00' + b'\x00\x00\x00' * count
+            + b'\x01\x00\x00')

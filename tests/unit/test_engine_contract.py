@@ -502,6 +502,22 @@ class MemberCountTest(testtools.TestCase):
         self.assertRefusedEarly(formats.ZSTD, hostile.skippable_frames(
             2 * 10 ** 6))
 
+    def test_a_million_empty_zstd_blocks(self):
+        # Blocks are walked in Python: 5 us each, 28 s for 16 MB of them.
+        payload = hostile.empty_zstd_blocks(10 ** 6)
+        self.assertEqual(b'', zstandard.ZstdDecompressor().decompressobj()
+                         .decompress(payload))
+        for name, engine in _reading(formats.ZSTD).items():
+            reader = streams.Reader(io.BytesIO(payload))
+            exc = self.assertRaises(
+                exception.TooManyMembers, engine.decompress, formats.ZSTD,
+                reader, streams.Sink(io.BytesIO()), CHUNK)
+            self.assertLessEqual(reader.bytes_read, CHUNK, name)
+            self.assertEqual(
+                'too many zstd blocks in one frame: 5 of them hold only 0 '
+                'bytes; a disk image has at most 4 plus one per 1024 bytes '
+                'of data', str(exc))
+
     def test_empty_bzip2_and_xz_streams(self):
         self.assertRefusedEarly(formats.BZIP2, bz2.compress(b'') * 10 ** 5)
         self.assertRefusedEarly(formats.XZ, lzma.compress(b'') * 10 ** 5)
