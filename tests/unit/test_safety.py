@@ -260,7 +260,6 @@ class CrashBeforeRenameTest(test_plugins.PluginTestBase):
             from glance_accel_import import staging
             from glance_accel_import.plugins import accel_decompress
             from tests.unit import fakes
-from tests.unit import hostile
             staging.os.replace = lambda *a: os._exit(17)  # crash here
             image = fakes.FakeImage(sys.argv[1])
             flow = accel_decompress.get_flow(
