@@ -84,6 +84,12 @@ class TestWorkPerByte(RefusalTestBase):
         self.assertIn('too many zstd members or frames: 65 of them hold only '
                       '0 bytes', message)
 
+    def test_a_zstd_frame_of_empty_blocks(self):
+        # 15 MB, five million 3-byte blocks: 25 s of CPU before the rule.
+        message = self.assertRefused(hostile.empty_zstd_blocks(5 * 10 ** 6))
+        self.assertIn('too many zstd blocks in one frame: 5 of them hold only '
+                      '0 bytes', message)
+
 
 class TestQuota(RefusalTestBase):
     """Row 3: under image_size_cap, over the owner's storage quota."""
