@@ -18,6 +18,8 @@ COMPRESS_GROUP = 'accel_compress'
 MiB = 1024 * 1024
 #: Smallest and largest ``chunk_size``, bytes.
 CHUNK_SIZE_RANGE = (64 * 1024, 64 * MiB)
+#: Every preset of xz (64 MiB dictionary) and zstd (128 MiB window).
+DEFAULT_MAX_DECODER_MEMORY = 128 * MiB
 
 engine_opts = [
     cfg.ListOpt('engine_order',
@@ -198,6 +200,33 @@ Possible values:
 Related options:
     * max_output_size
 """),
+    cfg.IntOpt('max_decoder_memory',
+               default=DEFAULT_MAX_DECODER_MEMORY,
+               min=MiB,
+               help="""
+Most memory, in bytes, that decoding one compressed upload may need for the
+history its format keeps (the xz dictionary, the zstd window).
+
+An xz or zstd header names the memory its decoder needs, up to 4 GiB for xz
+and 2 GiB or more for zstd, whatever the size of the upload: without a limit
+a 7 MB upload can take gigabytes of Glance's memory, once for every import
+running at the same time. A payload that needs more than this is refused
+before that memory is taken, with a message naming this option. The default
+decodes everything the tools' own presets write: ``xz -9`` and ``xz -9e``
+use a 64 MiB dictionary (65 MiB to decode), ``zstd --ultra -22`` and
+``zstd --long`` a 128 MiB window, which is also the largest the zstd
+command itself decodes without ``--memory``. For xz the limit covers all of
+the decoder's memory, like ``xz --memlimit-decompress``; for zstd it bounds
+the window, like ``zstd --memory``. gzip (a 32 KiB window) and bzip2 (under
+4 MB for its largest block size) need little, fixed memory and are not
+affected.
+
+Possible values:
+    * An integer of at least 1048576 (1 MiB).
+
+Related options:
+    * [accel_import] chunk_size
+"""),
 ]
 
 compress_opts = [
@@ -296,6 +325,14 @@ def compress_threads():
     except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
         configured = 0
     return configured or os.cpu_count() or 1
+
+
+def max_decoder_memory():
+    """The ``max_decoder_memory`` option, or its default if unregistered."""
+    try:
+        return getattr(cfg.CONF, DECOMPRESS_GROUP).max_decoder_memory
+    except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
+        return DEFAULT_MAX_DECODER_MEMORY
 
 
 def register_opts(conf):

@@ -22,6 +22,7 @@ from glance_accel_import.plugins import accel_compress
 from glance_accel_import.plugins import accel_decompress
 from tests.unit import data
 from tests.unit import fakes
+from tests.unit import hostile
 from tests.unit import test_plugins
 
 MiB = 1024 * 1024
@@ -87,6 +88,27 @@ class SafetyTest(test_plugins.PluginTestBase):
         peak_kib = int(result.stdout.split()[-1])
         self.assertLess(peak_kib, 256 * 1024)
         self.assertFalse(os.path.exists(bomb + '.out'))
+
+    def test_xz_dictionary_over_max_decoder_memory(self):
+        payload = hostile.xz_declaring(data.real_bytes(MiB), 1536 * MiB)
+        message = self.refuse(payload, exception.DecoderMemoryExceeded)
+        self.assertEqual('xz data needs more memory for its dictionary than '
+                         'the limit of 134217728 bytes set by '
+                         '[accel_decompress] max_decoder_memory', message)
+
+    def test_zstd_window_over_max_decoder_memory(self):
+        self.conf.set_override('max_decoder_memory', 64 * MiB,
+                               group=opts.DECOMPRESS_GROUP)
+        payload = hostile.zstd_declaring(data.real_bytes(MiB), 27)
+        message = self.refuse(payload, exception.DecoderMemoryExceeded)
+        self.assertEqual('zstd data needs a 134217728-byte window, larger '
+                         'than the limit of 67108864 bytes set by '
+                         '[accel_decompress] max_decoder_memory', message)
+
+    def test_empty_gzip_members_refused_early(self):
+        message = self.refuse(hostile.empty_gzip_members(10 ** 6),
+                              exception.TooManyMembers)
+        self.assertIn('65 of them hold only 0 bytes', message)
 
     def test_row02_lying_isize_is_not_trusted(self):
         plain = data.real_bytes(4 * MiB)
