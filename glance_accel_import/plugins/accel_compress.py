@@ -59,8 +59,9 @@ class _CompressImage(base.StagedDataTask):
             return
         upload_fmt = formats.detect_file_compression(staged)
         if upload_fmt is not None:
-            self._unpack(upload_fmt, staged, work, disk_format)
-        inspected = self.inspect_work(staged, disk_format)
+            inspected = self._unpack(upload_fmt, staged, work, disk_format)
+        else:
+            inspected = self.inspect_work(staged, disk_format)
         outcome = self.write_work(
             os.path.getsize(staged), manager.COMPRESS, group.format,
             lambda engine, out: streams.compress_file(
@@ -75,7 +76,7 @@ class _CompressImage(base.StagedDataTask):
                  result.bytes_in, result.bytes_out, result.seconds)
 
     def _unpack(self, fmt, staged, work, disk_format):
-        """Unpack an upload still compressed when we get it.
+        """Unpack an upload still compressed when we get it; inspect it.
 
         accel_decompress did not run (not listed, or disabled). Storing the
         upload as it came would record a size and virtual size nobody
@@ -83,7 +84,7 @@ class _CompressImage(base.StagedDataTask):
         checks, and the plain data is then compressed like any other.
         """
         outcome = layers.unpack(self, fmt, staged, count_quota=False)
-        self.inspect_work(work, disk_format)
+        inspected = self.inspect_work(work, disk_format)
         staging.replace(work, staged)
         with self.action_wrapper as action:
             action.set_image_extra_properties({
@@ -93,6 +94,7 @@ class _CompressImage(base.StagedDataTask):
         LOG.info('Image %s was uploaded compressed (%s): %d -> %d bytes '
                  'unpacked before compression', self.image_id, fmt,
                  outcome.result.bytes_in, outcome.result.bytes_out)
+        return inspected
 
     def _check_quota(self, stored_size):
         """The quota counts what is stored: the compressed bytes."""
