@@ -9,6 +9,9 @@ missing=()
 have() { command -v "$1" >/dev/null || [ -x "/sbin/$1" ] || [ -x "/usr/sbin/$1" ]; }
 have qemu-img || missing+=(qemu-utils)
 have mkfs.ext4 || missing+=(e2fsprogs)
+# Real ISO and partitioned disk images for the format verdict tests.
+have xorriso || missing+=(xorriso)
+have sfdisk || missing+=(fdisk)
 have gzip || missing+=(gzip)
 # zstd, lz4: reference tools in tests; pigz, igzip (isal): benchmark peers.
 have zstd || missing+=(zstd)

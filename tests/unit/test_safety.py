@@ -144,10 +144,26 @@ class SafetyTest(test_plugins.PluginTestBase):
                     module=accel_compress, disk_format='qcow2',
                     container_format='compressed')
 
-    def test_row07_exactly_one_layer_removed(self):
+    def test_row07_nested_compression_refused(self):
+        # One layer is removed, never a second: data still compressed after
+        # it is refused, so a few KB cannot hide any size.
         inner = gzip.compress(data.real_bytes(MiB))
-        stored = self.accept(gzip.compress(inner))
-        self.assertEqual(inner, stored)
+        message = self.refuse(gzip.compress(inner), exception.ImageRejected)
+        self.assertIn('nested compression: the data inside the gzip layer '
+                      'is itself compressed (gzip)', message)
+
+    def test_row07_nested_refused_by_accel_compress_alone(self):
+        self.conf.set_override('image_import_plugins', ['accel_compress'],
+                               group='image_import_opts')
+        inner = gzip.compress(data.real_bytes(MiB))
+        self.stage(gzip.compress(inner))
+        task = self.flow_task(accel_compress, fakes.FakeImage(
+            test_plugins.IMAGE_ID, 'raw', 'compressed'))
+        exc = self.assertRaises(exception.ImageRejected, task.execute,
+                                self.file_uri)
+        self.assertIn('nested compression', str(exc))
+        self.assertEqual([test_plugins.IMAGE_ID], self.staging_files())
+        self.assertReverted(task)
 
     def test_row10_vmdk_monolithic_flat(self):
         if not data.have_qemu_img():
