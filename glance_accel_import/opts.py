@@ -168,8 +168,10 @@ Related options:
                default=0,
                min=0,
                help="""
-Largest decompressed image, in bytes, that the plugin will write.
+Largest decompressed image, in bytes, that the plugins will write.
 
+It applies wherever a compressed upload is unpacked: in ``accel_decompress``,
+and in ``accel_compress`` when it is handed data that is still compressed.
 Decompression stops, and the import fails with a clear message, as soon as the
 output would pass this size, so a small upload cannot fill the staging area.
 The bytes actually written are counted; sizes recorded in headers are never
@@ -186,7 +188,7 @@ Related options:
                default=1100,
                min=0,
                help="""
-Largest ratio of decompressed to compressed size the plugin accepts.
+Largest ratio of decompressed to compressed size the plugins accept.
 
 Decompression stops as soon as the output passes this multiple of the
 upload's size. gzip cannot expand more than about 1032 times, so the default
