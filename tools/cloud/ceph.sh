@@ -55,7 +55,7 @@ mgr data = $CEPH_DATA/mgr.x
 [osd.0]
 osd data = $CEPH_DATA/osd.0
 osd objectstore = bluestore
-bluestore block path = $CEPH_DATA/osd.0/block
+bluestore block path = $CEPH_DATA/osd.0.block
 bluestore block create = true
 bluestore block size = $(numfmt --from=iec "$CEPH_OSD_SIZE")
 # the default target is 4 GiB; this keeps the OSD near 200 MB
@@ -90,7 +90,7 @@ ceph_start() {
     if ceph_daemon_running "$name"; then
         return 0
     fi
-    "$@"    # Ceph daemons fork into the background themselves
+    "$@" 2>>"$LOGS/ceph/start.log"    # Ceph daemons fork into the background themselves
     say "   started $name"
 }
 
@@ -140,14 +140,14 @@ ceph_up() {
             mgr 'allow profile osd' -o "$CEPH_ETC/keyring.osd.0"
         ceph-osd -c "$CEPH_CONF" -i 0 --mkfs --osd-uuid "$uuid" \
             >>"$LOGS/ceph/osd-mkfs.log" 2>&1
-        ceph_ osd crush add osd.0 1 root=default >/dev/null
+        ceph_ osd crush add osd.0 1 root=default >/dev/null 2>&1
     fi
     ceph_start osd.0 ceph-osd -c "$CEPH_CONF" -i 0
     local pool
     for pool in volumes images; do
         if ! ceph_ osd pool ls | grep -qx "$pool"; then
-            ceph_ osd pool create "$pool" 8 >/dev/null
-            ceph_ osd pool application enable "$pool" rbd >/dev/null
+            ceph_ osd pool create "$pool" 8 >/dev/null 2>&1
+            ceph_ osd pool application enable "$pool" rbd >/dev/null 2>&1
         fi
     done
     wait_for 120 "Ceph OSD and placement groups" ceph_osd_ready

@@ -97,21 +97,19 @@ image_volume_cache_enabled = false
 CONF
 }
 
-cinder_env() {
-    env PATH="$CLOUD_DIR/bin:$CINDER_VENV/bin:$PATH" "$@"
-}
+CINDER_ENV=(env PATH="$CLOUD_DIR/bin:$CINDER_VENV/bin:$PATH")
 
 cinder_up() {
     phase cinder "15-30 s (first time: database 30 s more)"
     cinder_write_conf
     if [ ! -f "$CINDER_DATA/.db-synced" ]; then
-        cinder_env cinder-manage --config-file "$CINDER_ETC/cinder.conf" \
+        "${CINDER_ENV[@]}" cinder-manage --config-file "$CINDER_ETC/cinder.conf" \
             db sync >>"$LOGS/cinder-manage.log" 2>&1
         touch "$CINDER_DATA/.db-synced"
     fi
     local svc
     for svc in "${CINDER_SERVICES[@]}"; do
-        spawn "$svc" cinder_env "$svc" --config-file "$CINDER_ETC/cinder.conf"
+        spawn "$svc" "${CINDER_ENV[@]}" "$svc" --config-file "$CINDER_ETC/cinder.conf"
     done
     wait_for 120 cinder-api http_ok "http://$HOST:$CINDER_PORT/"
     wait_for 120 "cinder-volume reporting up" cinder_volume_up
