@@ -49,9 +49,16 @@ keystone_up() {
             --bootstrap-region-id "$REGION"
         touch "$KS_ETC/.bootstrapped"
     fi
-    spawn keystone env OS_KEYSTONE_CONFIG_DIR="$KS_ETC" \
-        "$KS_VENV/bin/gunicorn" --bind "$HOST:$KEYSTONE_PORT" --workers 2 \
-        --timeout 120 keystone.wsgi.api:application
+    # Keystone parses sys.argv as its own options: gunicorn gets no
+    # arguments and reads ./gunicorn.conf.py instead.
+    cat > "$KS_ETC/gunicorn.conf.py" <<PY
+wsgi_app = 'keystone.wsgi.api:application'
+bind = '$HOST:$KEYSTONE_PORT'
+workers = 2
+timeout = 120
+PY
+    spawn keystone env OS_KEYSTONE_CONFIG_DIR="$KS_ETC" sh -c \
+        "cd '$KS_ETC' && exec '$KS_VENV/bin/gunicorn'"
     wait_for 90 Keystone http_ok "$KEYSTONE_URL"
     write_clouds_yaml
     say "   registering services, endpoints, projects, users, limits"

@@ -110,7 +110,7 @@ stop_pid() {
 # Glance's version list).
 http_ok() {
     local code
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1") || return 1
+    code=$(curl -s --connect-timeout 3 -o /dev/null -w '%{http_code}' --max-time 5 "$1") || return 1
     [ "$code" -ge 200 ] && [ "$code" -lt 400 ]
 }
 
