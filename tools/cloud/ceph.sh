@@ -90,7 +90,8 @@ ceph_start() {
     if ceph_daemon_running "$name"; then
         return 0
     fi
-    "$@" 2>>"$LOGS/ceph/start.log"    # Ceph daemons fork into the background themselves
+    # Ceph daemons fork into the background themselves
+    "$@" 2>>"$LOGS/ceph/start.log" 8>&-
     say "   started $name"
 }
 

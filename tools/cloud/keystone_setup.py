@@ -9,6 +9,7 @@ endpoint's id) for the caller to source.
 """
 
 import argparse
+import os
 
 import openstack
 
@@ -76,8 +77,8 @@ def main():
     parser.add_argument('--cinder-port', type=int, required=True)
     args = parser.parse_args()
 
-    conn = openstack.connect(cloud='cloud-admin', load_yaml_config=True,
-                             config_files=[args.clouds])
+    os.environ['OS_CLIENT_CONFIG_FILE'] = args.clouds
+    conn = openstack.connect(cloud='cloud-admin')
     admin, member, reader = (ensure_role(conn, n)
                              for n in ('admin', 'member', 'reader'))
     service_role = ensure_role(conn, 'service')

@@ -85,7 +85,8 @@ spawn() {
         say "   $name already running (pid $(cat "$RUN/$name.pid"))"
         return 0
     fi
-    setsid "$@" >>"$LOGS/$name.log" 2>&1 < /dev/null &
+    # 8>&-: the child must not inherit `up`'s lock (tools/cloud.sh)
+    setsid "$@" >>"$LOGS/$name.log" 2>&1 < /dev/null 8>&- &
     echo $! > "$RUN/$name.pid"
     say "   started $name (pid $!, log $LOGS/$name.log)"
 }
