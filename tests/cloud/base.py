@@ -84,6 +84,8 @@ class CloudTestCase(testtools.TestCase):
             conn.block_storage.wait_for_status(
                 volume, status='available', failures=['error'], wait=300)
             conn.block_storage.delete_volume(volume_id, ignore_missing=True)
+            # An image the volume was cloned from cannot be deleted before.
+            conn.block_storage.wait_for_delete(volume, wait=300)
 
     def delete_image_later(self, image_id):
         self.addCleanup(self.alpha.image.delete_image, image_id,
