@@ -93,6 +93,9 @@ volume_backend_name = ceph
 rbd_pool = volumes
 rbd_ceph_conf = $CEPH_CONF
 rbd_user = cinder
+# os-brick (used for raw uploads from RBD) reads the keyring from here,
+# not from ceph.conf
+rbd_keyring_conf = $CEPH_ETC/keyring.client.cinder
 image_volume_cache_enabled = false
 CONF
 }
