@@ -28,7 +28,9 @@ glance_write_import_conf() {
     # Glance's image_import_plugins is a ListOpt with bounds=True: the value
     # must be bracketed, or glance-api refuses the file.
     if echo "$snippet" | grep -Eq '^image_import_plugins *= *[^[ ]'; then
-        say "   WARNING: README.rst's image_import_plugins is not bracketed; using it bracketed"
+        [ -n "${_readme_warned:-}" ] || say "   WARNING: README.rst's" \
+            "image_import_plugins is not bracketed; using it bracketed"
+        _readme_warned=1
         snippet=$(echo "$snippet" | sed -E 's/^(image_import_plugins *= *)(.*)$/\1[\2]/')
     fi
     echo "$snippet" > "$out"

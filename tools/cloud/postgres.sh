@@ -35,7 +35,7 @@ postgres_up() {
     if ! pg_run pg_ctl -D "$PG_DATA" status >/dev/null 2>&1; then
         pg_run pg_ctl -D "$PG_DATA" -w -l "$LOGS/postgres.log" -o \
             "-c listen_addresses=$HOST -p $PG_PORT -k $PG_DATA -c fsync=off -c max_connections=300" \
-            start >/dev/null
+            start >/dev/null 8>&-   # the server must not hold `up`'s lock
         say "   started PostgreSQL on $HOST:$PG_PORT"
     fi
     local db
