@@ -36,6 +36,7 @@ install_all() {
         keystonemiddleware
     link_ceph_bindings "$CINDER_VENV"
     venv_once clients "$CLIENT_VENV" -e "$REPO" python-openstackclient \
-        python-cinderclient python-glanceclient openstacksdk tempest
+        python-cinderclient python-glanceclient openstacksdk tempest \
+        -e "$REPO/tools/cloud/tempest-plugin"
     phase_done
 }
