@@ -93,18 +93,37 @@ volume_backend_name = ceph
 rbd_pool = volumes
 rbd_ceph_conf = $CEPH_CONF
 rbd_user = cinder
-# os-brick (used for raw uploads from RBD) reads the keyring from here,
-# not from ceph.conf
-rbd_keyring_conf = $CEPH_ETC/keyring.client.cinder
 image_volume_cache_enabled = false
 CONF
 }
 
 CINDER_ENV=(env PATH="$CLOUD_DIR/bin:$CINDER_VENV/bin:$PATH")
 
+# os-brick (raw uploads from RBD open the volume through it) reads the
+# user's keyring only from /etc/ceph/<cluster>.client.<user>.keyring;
+# Cinder ignores rbd_keyring_conf outside cinderlib (OSSN-0085).  A symlink
+# to our keyring, removed by `down` if it is still ours.
+OSBRICK_KEYRING=/etc/ceph/ceph.client.cinder.keyring
+
+cinder_link_keyring() {
+    mkdir -p /etc/ceph
+    if [ -e "$OSBRICK_KEYRING" ] && [ ! -L "$OSBRICK_KEYRING" ]; then
+        say "   WARNING: $OSBRICK_KEYRING exists and is not ours: left as is"
+        return 0
+    fi
+    ln -sfn "$CEPH_ETC/keyring.client.cinder" "$OSBRICK_KEYRING"
+}
+
+cinder_unlink_keyring() {
+    if [ -L "$OSBRICK_KEYRING" ] && [ "$(readlink "$OSBRICK_KEYRING")" = "$CEPH_ETC/keyring.client.cinder" ]; then
+        rm -f "$OSBRICK_KEYRING"
+    fi
+}
+
 cinder_up() {
     phase cinder "15-30 s (first time: database 30 s more)"
     cinder_write_conf
+    cinder_link_keyring
     if [ ! -f "$CINDER_DATA/.db-synced" ]; then
         "${CINDER_ENV[@]}" cinder-manage --config-file "$CINDER_ETC/cinder.conf" \
             db sync >>"$LOGS/cinder-manage.log" 2>&1
@@ -133,4 +152,5 @@ cinder_status() {
 cinder_down() {
     local svc
     for svc in cinder-volume cinder-scheduler cinder-api; do stop_pid "$svc"; done
+    cinder_unlink_keyring
 }
