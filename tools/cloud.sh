@@ -8,6 +8,7 @@
 #   tools/cloud.sh status   one line per service
 #   tools/cloud.sh down     stop every process `up` started
 #   tools/cloud.sh env      shell assignments: OS_CLIENT_CONFIG_FILE, ...
+#   tools/cloud.sh test [REGEX]   the scenarios (tests/cloud) with tempest
 #
 # State, venvs, configs and logs: $CLOUD_DIR (default .cloud in this
 # checkout); `down` then `rm -rf .cloud` resets everything.  The phases
@@ -69,6 +70,12 @@ cmd_status() {
     return $rc
 }
 
+cmd_test() {
+    cd "$TEMPEST_DIR"
+    exec "$CLIENT_VENV/bin/tempest" run --config-file etc/tempest.conf \
+        --concurrency 1 --regex "${1:-^tests\.cloud\.}"
+}
+
 cmd_down() {
     cinder_down
     glance_down
@@ -84,5 +91,6 @@ case "${1:-}" in
     status) cmd_status ;;
     down) cmd_down ;;
     env) cmd_env ;;
-    *) echo "usage: $0 up|status|down|env" >&2; exit 2 ;;
+    test) shift; cmd_test "$@" ;;
+    *) echo "usage: $0 up|status|down|env|test [REGEX]" >&2; exit 2 ;;
 esac

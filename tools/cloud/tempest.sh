@@ -17,6 +17,9 @@ tempest_up() {
     if [ ! -f "$TEMPEST_DIR/.stestr.conf" ]; then
         (cd "$CLOUD_DIR" && "$CLIENT_VENV/bin/tempest" init tempest >/dev/null 2>&1) || true
     fi
+    # `tempest run --list-tests` needs the stestr repository to exist
+    [ -d "$TEMPEST_DIR/.stestr" ] \
+        || (cd "$TEMPEST_DIR" && "$CLIENT_VENV/bin/stestr" init >/dev/null)
     cat > "$TEMPEST_DIR/etc/accounts.yaml" <<YAML
 - username: alpha-member
   project_name: alpha
