@@ -81,8 +81,12 @@ class CloudTestCase(testtools.TestCase):
         conn = self.alpha
         volume = conn.block_storage.find_volume(volume_id)
         if volume is not None:
-            conn.block_storage.wait_for_status(
-                volume, status='available', failures=['error'], wait=300)
+            deadline = time.monotonic() + 300
+            # A volume can only be deleted once it is no longer busy.
+            while (volume.status not in ('available', 'error')
+                   and time.monotonic() < deadline):
+                time.sleep(3)
+                volume = conn.block_storage.get_volume(volume_id)
             conn.block_storage.delete_volume(volume_id, ignore_missing=True)
             # An image the volume was cloned from cannot be deleted before.
             conn.block_storage.wait_for_delete(volume, wait=300)
