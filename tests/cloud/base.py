@@ -13,6 +13,11 @@ import time
 
 import testtools
 
+try:
+    import openstack
+except ImportError:  # the tests skip, saying so
+    openstack = None
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 CLOUD_DIR = os.environ.get('CLOUD_DIR', os.path.join(REPO, '.cloud'))
@@ -43,18 +48,20 @@ class CloudTestCase(testtools.TestCase):
         if not os.path.exists(CLOUDS_YAML):
             self.skipTest('the cloud is not up (no %s): run tools/cloud.sh up'
                           % CLOUDS_YAML)
-        try:
-            import openstack
-        except ImportError:
+        if openstack is None:
             self.skipTest('openstacksdk is not installed here: run with '
                           '.cloud/venv/clients/bin/python')
         os.environ['OS_CLIENT_CONFIG_FILE'] = CLOUDS_YAML
-        self.alpha = openstack.connect(cloud='cloud-alpha')
+        self.alpha = self.connect('cloud-alpha')
         try:
             self.alpha.authorize()
         except Exception as e:  # any failure means: no usable cloud
             self.skipTest('Keystone does not answer (is tools/cloud.sh up '
                           'done?): %s' % e)
+
+    def connect(self, cloud):
+        """A connection for one clouds.yaml entry (cloud-admin, -beta...)."""
+        return openstack.connect(cloud=cloud)
 
     def wait_volume(self, volume, status='available', timeout=900):
         return self.alpha.block_storage.wait_for_status(

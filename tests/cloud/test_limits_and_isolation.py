@@ -12,7 +12,6 @@ import gzip
 import os
 import time
 
-import openstack
 
 from tests.cloud import base
 
@@ -60,8 +59,8 @@ class TestUnifiedLimits(ImportMixin, base.CloudTestCase):
 
     def setUp(self):
         super().setUp()
-        self.admin = openstack.connect(cloud='cloud-admin')
-        self.beta = openstack.connect(cloud='cloud-beta')
+        self.admin = self.connect('cloud-admin')
+        self.beta = self.connect('cloud-beta')
         self.glance = self.admin.identity.find_service('glance')
         self.project = self.admin.identity.find_project('beta',
                                                         domain_id='default')
@@ -99,7 +98,7 @@ class TestUnifiedLimits(ImportMixin, base.CloudTestCase):
 class TestIsolation(ImportMixin, base.CloudTestCase):
 
     def test_other_project_cannot_touch(self):
-        beta = openstack.connect(cloud='cloud-beta')
+        beta = self.connect('cloud-beta')
         image_id = self.create_image(self.alpha, 'scenario-g')
         payload = gzip.compress(b'alpha data ' * 1000)
 

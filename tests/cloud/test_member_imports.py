@@ -11,7 +11,6 @@ import os
 import shutil
 import tempfile
 
-import openstack
 
 from glance_accel_import import properties
 from tests.cloud import base
@@ -29,7 +28,7 @@ class TestMemberImports(imports.ImportMixin, base.CloudTestCase):
                                       dir=base.CLOUD_DIR)
         self.addCleanup(shutil.rmtree, self.files, ignore_errors=True)
         # beta's image, which nothing alpha does may change
-        self.beta = openstack.connect(cloud='cloud-beta')
+        self.beta = self.connect('cloud-beta')
         self.beta_image = self.create_image(self.beta, 'scenario-d-beta')
 
     def tearDown(self):
