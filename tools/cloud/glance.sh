@@ -104,6 +104,8 @@ endpoint_id = $GLANCE_ENDPOINT_ID
 CONF
 }
 
+# --keep-alive 65: gunicorn's default (2 s) closes idle connections just as
+# a client polling every 2 s reuses them ("Connection reset by peer").
 glance_up() {
     phase glance "10-20 s (first time: database 15 s more)"
     local i port
@@ -118,7 +120,8 @@ glance_up() {
         glance_write_conf $((i + 1)) "$port"
         spawn glance-$((i + 1)) env OS_GLANCE_CONFIG_DIR="$ETC/glance-$((i + 1))" \
             "$GLANCE_VENV/bin/gunicorn" --bind "$HOST:$port" --workers 1 \
-            --threads 8 --timeout 900 glance.wsgi.api:application
+            --threads 8 --timeout 900 --keep-alive 65 \
+            glance.wsgi.api:application
     done
     for port in "${GLANCE_PORTS[@]}"; do
         wait_for 120 "glance-api on $port" http_ok "http://$HOST:$port/healthcheck"

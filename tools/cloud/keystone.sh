@@ -56,6 +56,7 @@ wsgi_app = 'keystone.wsgi.api:application'
 bind = '$HOST:$KEYSTONE_PORT'
 workers = 2
 timeout = 120
+keepalive = 65
 PY
     spawn keystone env OS_KEYSTONE_CONFIG_DIR="$KS_ETC" sh -c \
         "cd '$KS_ETC' && exec '$KS_VENV/bin/gunicorn'"
