@@ -32,7 +32,8 @@ CONF
 }
 
 keystone_manage() {
-    "$KS_VENV/bin/keystone-manage" --config-file "$KS_ETC/keystone.conf" "$@"
+    "$KS_VENV/bin/keystone-manage" --config-file "$KS_ETC/keystone.conf" \
+        "$@" >>"$LOGS/keystone-manage.log" 2>&1
 }
 
 keystone_up() {
