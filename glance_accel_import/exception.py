@@ -41,6 +41,37 @@ class OutputLimitExceeded(AccelImportError):
             % (limit, ' (%s)' % reason if reason else ''))
 
 
+class DecoderMemoryExceeded(AccelImportError):
+    """Decoding would need more memory than ``max_decoder_memory`` allows.
+
+    ``need`` says what the payload's header asked for, as far as it is
+    known (liblzma refuses without saying how much its dictionary needs),
+    ending in a comparative: "a 2147483648-byte window, larger".
+    """
+
+    def __init__(self, fmt, limit, need):
+        self.limit = limit
+        super().__init__(
+            '%s data needs %s than the limit of %d bytes set by '
+            '[accel_decompress] max_decoder_memory' % (fmt, need, limit))
+
+
+class TooManyMembers(AccelImportError):
+    """Far more members or frames than the data they hold: not an image.
+
+    Every member costs fixed work, so a payload of empty members would hold
+    a worker for minutes without producing anything. ``what`` names the
+    unit counted (zstd blocks are counted too).
+    """
+
+    def __init__(self, fmt, members, bytes_out, free, bytes_per_member,
+                 what='members or frames'):
+        super().__init__(
+            'too many %s %s: %d of them hold only %d bytes; '
+            'a disk image has at most %d plus one per %d bytes of data'
+            % (fmt, what, members, bytes_out, free, bytes_per_member))
+
+
 class UnsupportedCompression(AccelImportError):
     """The payload is compressed in a format no usable engine handles."""
 

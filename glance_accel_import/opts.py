@@ -16,6 +16,10 @@ DECOMPRESS_GROUP = 'accel_decompress'
 COMPRESS_GROUP = 'accel_compress'
 
 MiB = 1024 * 1024
+#: Smallest and largest ``chunk_size``, bytes.
+CHUNK_SIZE_RANGE = (64 * 1024, 64 * MiB)
+#: Every preset of xz (64 MiB dictionary) and zstd (128 MiB window).
+DEFAULT_MAX_DECODER_MEMORY = 128 * MiB
 
 engine_opts = [
     cfg.ListOpt('engine_order',
@@ -26,8 +30,9 @@ Engines to use, most preferred first.
 An engine is a compression back end: a hardware accelerator or a software
 codec. For every image the first engine in this order that is installed,
 passes its probe and handles the image's compression format does the work.
-Names that are not installed are skipped, so the list may name engines a host
-lacks.
+Imports skip names that are not installed, so one list can serve hosts with
+different engines; ``glance-accel-import engines`` reports each such name as
+an error, so that a typing mistake is found before it matters.
 
 Possible values:
     * Empty (the default): every installed engine, hardware engines first,
@@ -68,25 +73,6 @@ Possible values:
 
 Related options:
     * engine_order
-    * allow_software_fallback (deprecated; False means hardware_only)
-"""),
-    cfg.BoolOpt('allow_software_fallback',
-                default=True,
-                deprecated_for_removal=True,
-                deprecated_reason='Replaced by ``fallback_policy``, which '
-                                  'can also exclude hardware.',
-                help="""
-Allow software engines to do the work when no hardware engine is available.
-
-Deprecated: use ``fallback_policy``. False has the effect of
-``fallback_policy = hardware_only``, whatever ``fallback_policy`` says.
-
-Possible values:
-    * True: ``fallback_policy`` decides.
-    * False: use hardware engines only.
-
-Related options:
-    * fallback_policy
 """),
     cfg.IntOpt('max_virtual_size',
                default=0,
@@ -126,8 +112,8 @@ Related options:
 """),
     cfg.IntOpt('chunk_size',
                default=MiB,
-               min=64 * 1024,
-               max=64 * MiB,
+               min=CHUNK_SIZE_RANGE[0],
+               max=CHUNK_SIZE_RANGE[1],
                help="""
 Bytes read, and at most written, per step of a compression stream.
 
@@ -182,8 +168,10 @@ Related options:
                default=0,
                min=0,
                help="""
-Largest decompressed image, in bytes, that the plugin will write.
+Largest decompressed image, in bytes, that the plugins will write.
 
+It applies wherever a compressed upload is unpacked: in ``accel_decompress``,
+and in ``accel_compress`` when it is handed data that is still compressed.
 Decompression stops, and the import fails with a clear message, as soon as the
 output would pass this size, so a small upload cannot fill the staging area.
 The bytes actually written are counted; sizes recorded in headers are never
@@ -200,7 +188,7 @@ Related options:
                default=1100,
                min=0,
                help="""
-Largest ratio of decompressed to compressed size the plugin accepts.
+Largest ratio of decompressed to compressed size the plugins accept.
 
 Decompression stops as soon as the output passes this multiple of the
 upload's size. gzip cannot expand more than about 1032 times, so the default
@@ -213,6 +201,33 @@ Possible values:
 
 Related options:
     * max_output_size
+"""),
+    cfg.IntOpt('max_decoder_memory',
+               default=DEFAULT_MAX_DECODER_MEMORY,
+               min=MiB,
+               help="""
+Most memory, in bytes, that decoding one compressed upload may need for the
+history its format keeps (the xz dictionary, the zstd window).
+
+An xz or zstd header names the memory its decoder needs, up to 4 GiB for xz
+and 2 GiB or more for zstd, whatever the size of the upload: without a limit
+a 7 MB upload can take gigabytes of Glance's memory, once for every import
+running at the same time. A payload that needs more than this is refused
+before that memory is taken, with a message naming this option. The default
+decodes everything the tools' own presets write: ``xz -9`` and ``xz -9e``
+use a 64 MiB dictionary (65 MiB to decode), ``zstd --ultra -22`` and
+``zstd --long`` a 128 MiB window, which is also the largest the zstd
+command itself decodes without ``--memory``. For xz the limit covers all of
+the decoder's memory, like ``xz --memlimit-decompress``; for zstd it bounds
+the window, like ``zstd --memory``. gzip (a 32 KiB window) and bzip2 (under
+4 MB for its largest block size) need little, fixed memory and are not
+affected.
+
+Possible values:
+    * An integer of at least 1048576 (1 MiB).
+
+Related options:
+    * [accel_import] chunk_size
 """),
 ]
 
@@ -312,6 +327,14 @@ def compress_threads():
     except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
         configured = 0
     return configured or os.cpu_count() or 1
+
+
+def max_decoder_memory():
+    """The ``max_decoder_memory`` option, or its default if unregistered."""
+    try:
+        return getattr(cfg.CONF, DECOMPRESS_GROUP).max_decoder_memory
+    except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
+        return DEFAULT_MAX_DECODER_MEMORY
 
 
 def register_opts(conf):

@@ -157,9 +157,12 @@ def _decompress_step(engine, fmt, plain, engines):
 
 
 def run(engines, size):
-    """Self-test every engine in ``engines``; return EngineReports by name."""
+    """Self-test every engine in ``engines``, by name.
+
+    A generator: each ``EngineReport`` is yielded as soon as its engine is
+    done, so the command can show it while the next engine works.
+    """
     plain = sample(size)
-    reports = []
     for name in sorted(engines):
         engine = engines[name]
         probe = engine.probe()
@@ -169,6 +172,5 @@ def run(engines, size):
                       for fmt in sorted(engine.writes)]
             steps += [_decompress_step(engine, fmt, plain, engines)
                       for fmt in sorted(engine.reads)]
-        reports.append(EngineReport(name, probe.available, probe.hardware,
-                                    probe.reason, tuple(steps)))
-    return reports
+        yield EngineReport(name, probe.available, probe.hardware,
+                           probe.reason, tuple(steps))

@@ -40,8 +40,8 @@ def compress_tools(engines, default):
         if not engine.probe().available:
             continue
         for fmt in sorted(engine.writes):
-            argv = OURS + ('compress', '--engine', name, '--format', fmt,
-                           '{src}', '{dst}')
+            argv = OURS + ('compress', '--force', '--engine', name,
+                           '--format', fmt, '{src}', '{dst}')
             tools.append((Tool(ours_name(name), 'compress', argv),
                           SUFFIX[fmt]))
             if name == default:
@@ -81,7 +81,8 @@ def decompress_tools(engines):
             continue
         for fmt in sorted(engine.reads & set(SUFFIX)):
             tools.append((Tool(ours_name(name), 'decompress', OURS + (
-                'decompress', '--engine', name, '{src}', '{dst}')), fmt))
+                'decompress', '--force', '--engine', name, '{src}', '{dst}')),
+                fmt))
     peers = [
         Tool('glance copyfileobj', 'decompress',
              ('{python}', '-c', _GLANCE_GUNZIP, '{src}', '{dst}')),

@@ -1,72 +1,63 @@
 """``glance-accel-import``: inspect engines, (de)compress files, run the demo.
 
-Errors are printed as one line on stderr with a non-zero exit; an output file
-is written under a temporary name and renamed only when complete, so a failed
-run leaves no partial output behind.
+Every error is one line on stderr and a non-zero exit: 2 for a bad argument
+or configuration value (nothing was done), 1 for a job that failed, 130 and
+143 for SIGINT and SIGTERM. ``--debug`` adds the traceback of unexpected
+errors. Output files are written under a temporary name and renamed only
+when complete; the source is never overwritten (see ``destination``).
 """
 
 import argparse
-import dataclasses
+import importlib.util
 import json
 import logging
 import os
+import stat
 import sys
+import traceback
 
 from oslo_config import cfg
 
+from glance_accel_import.cmd import config_check
+from glance_accel_import.cmd import config_files
+from glance_accel_import.cmd import destination
+from glance_accel_import.cmd import engines_report
 from glance_accel_import.engines import fallback
 from glance_accel_import.engines import manager
 from glance_accel_import import digests
 from glance_accel_import import exception
 from glance_accel_import import formats
 from glance_accel_import import opts
-from glance_accel_import import staging
 from glance_accel_import import streams
 
-EXIT_ERROR = 1
-#: Where Glance reads the options of import plugins.
-GLANCE_CONFIG_FILES = ('/etc/glance/glance-api.conf',
-                       '/etc/glance/glance-image-import.conf')
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_SIGINT = 130
+CONF = cfg.CONF
+
+#: Python modules each optional command needs, by the extra providing them.
+EXTRAS = {
+    'demo': ('glance', 'gunicorn', 'glanceclient', 'keystoneauth1'),
+    'bench': ('matplotlib',),
+}
 
 
-def _print_engines(args, engines):
-    if args.self_test:
-        return _self_test(args, engines)
-    statuses = manager.describe(engines)
-    if args.json:
-        print(json.dumps([dataclasses.asdict(s) for s in statuses],
-                         indent=2))
-        return
-    for s in statuses:
-        print('%-8s %-13s %-8s reads=%s writes=%s  %s' % (
-            s.name, 'available' if s.available else 'unavailable',
-            'hardware' if s.hardware else 'software',
-            ','.join(s.reads) or '-', ','.join(s.writes) or '-', s.reason))
+class UsageError(exception.AccelImportError):
+    """A bad argument or configuration value; nothing was done."""
 
 
-def _self_test(args, engines):
-    from glance_accel_import import selftest
-    reports = selftest.run(engines, args.sample_mib * opts.MiB)
-    if args.json:
-        print(json.dumps([dict(dataclasses.asdict(r), ok=r.ok)
-                          for r in reports], indent=2))
-    else:
-        for r in reports:
-            kind = 'hardware' if r.hardware else 'software'
-            if not r.available:
-                print('%-8s %-8s skipped: %s' % (r.name, kind, r.reason))
-                continue
-            for step in r.steps:
-                if step.ok:
-                    extra = ['ratio %.2f' % step.ratio] if step.ratio else []
-                    extra += [step.detail] if step.detail else []
-                    print(('%-8s %-8s ok      %-10s %-6s %7.0f MB/s  %s' % (
-                        r.name, kind, step.operation, step.fmt,
-                        step.mb_per_s, ', '.join(extra))).rstrip())
-                else:
-                    print('%-8s %-8s FAILED  %-10s %-6s %s' % (
-                        r.name, kind, step.operation, step.fmt, step.detail))
-    return 0 if all(r.ok for r in reports) else EXIT_ERROR
+def require_extra(extra, command):
+    """Refuse in one line if a module of ``extra`` is not installed."""
+    missing = [m for m in EXTRAS[extra] if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UsageError(
+            '%s needs the "%s" extra (missing: %s): pip install '
+            '"glance-accel-import[%s]"' % (command, extra, ', '.join(missing),
+                                           extra))
+
+
+def _chunk_size(args):
+    return args.chunk_size or getattr(CONF, opts.ENGINE_GROUP).chunk_size
 
 
 def _progress_bar(args, total):
@@ -77,27 +68,7 @@ def _progress_bar(args, total):
                      unit_divisor=1024, file=sys.stderr)
 
 
-def _run_stream(args, operation, fmt, engines, stream):
-    """Write ``args.dst`` through a temporary file, engine after engine.
-
-    ``stream(engine, out, progress)`` does one attempt; ``fallback.run``
-    restarts from byte 0 on the next engine if one fails.
-    """
-    tmp = os.path.join(os.path.dirname(os.path.abspath(args.dst)),
-                       '.%s.partial' % os.path.basename(args.dst))
-    bar = _progress_bar(args, os.path.getsize(args.src))
-    try:
-        outcome = fallback.run(
-            operation, fmt, engines, tmp,
-            lambda engine, out: stream(engine, out,
-                                       bar.update if bar else None),
-            forced=args.engine,
-            on_restart=lambda engine, exc: bar and bar.reset())
-    finally:
-        if bar is not None:
-            bar.close()
-    staging.replace(tmp, args.dst)
-    result = outcome.result
+def _print_result(args, result):
     if args.json:
         print(json.dumps({'engine': result.engine, 'format': result.fmt,
                           'bytes_in': result.bytes_in,
@@ -105,19 +76,51 @@ def _run_stream(args, operation, fmt, engines, stream):
                           'seconds': round(result.seconds, 6),
                           'digest_kind': result.digest_kind,
                           'digest': result.digest}))
-    else:
-        speed = result.bytes_in / result.seconds / 1e6 if result.seconds \
-            else float('inf')
-        print('%s %s: %d -> %d bytes in %.2fs (%.0f MB/s in), engine %s'
-              % (args.command, result.fmt, result.bytes_in, result.bytes_out,
-                 result.seconds, speed, result.engine))
+        return
+    # Throughput of the plain side: what was read when compressing, what
+    # was written when decompressing.
+    plain = (result.bytes_in if args.command == 'compress'
+             else result.bytes_out)
+    side = 'in' if args.command == 'compress' else 'out'
+    speed = plain / result.seconds / 1e6 if result.seconds else float('inf')
+    print('%s %s: %d -> %d bytes in %.2fs (%.0f MB/s %s), engine %s'
+          % (args.command, result.fmt, result.bytes_in, result.bytes_out,
+             result.seconds, speed, side, result.engine))
+
+
+def _run_stream(args, operation, fmt, engines, stream):
+    """Write ``args.dst`` engine after engine, never in place.
+
+    ``stream(engine, out, progress)`` does one attempt; ``fallback.run``
+    restarts from byte 0 on the next engine if one fails.
+    """
+    destination.check(args.src, args.dst, args.force)
+    bar = _progress_bar(args, _size(args.src))
+    try:
+        with destination.written_atomically(args.dst) as tmp:
+            outcome = fallback.run(
+                operation, fmt, engines, tmp,
+                lambda engine, out: stream(engine, out,
+                                           bar.update if bar else None),
+                forced=args.engine,
+                on_restart=lambda engine, exc: bar and bar.reset())
+    finally:
+        if bar is not None:
+            bar.close()
+    _print_result(args, outcome.result)
+
+
+def _size(path):
+    """The size of a regular file, for the progress bar; None for a pipe."""
+    st = os.stat(path)
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
 def _compress(args, engines):
     _run_stream(args, manager.COMPRESS, args.format, engines,
                 lambda engine, out, progress: streams.compress_file(
                     engine, args.format, args.level, args.src, out,
-                    args.chunk_size, progress=progress,
+                    _chunk_size(args), progress=progress,
                     digest=args.digest))
 
 
@@ -128,17 +131,27 @@ def _decompress(args, engines):
             '%s is not compressed data of any known format' % args.src)
     _run_stream(args, manager.DECOMPRESS, fmt, engines,
                 lambda engine, out, progress: streams.decompress_file(
-                    engine, fmt, args.src, out, args.chunk_size,
+                    engine, fmt, args.src, out, _chunk_size(args),
                     limit=args.max_size, progress=progress,
                     digest=args.digest if args.json else None))
 
 
+def _engines(args, engines):
+    if args.self_test:
+        return engines_report.self_test(engines, args.sample_mib * opts.MiB,
+                                        args.json)
+    return engines_report.report(engines, args.json, args.files_read)
+
+
 def _demo(args, engines):
+    require_extra('demo', 'demo')
     from glance_accel_import import demo
     return demo.run(args)
 
 
 def _bench(args, engines):
+    if args.chart:
+        require_extra('bench', 'bench --chart')
     from glance_accel_import import bench
     return bench.run(args)
 
@@ -147,76 +160,82 @@ def _digest(args, engines):
     print(streams.digest_file(args.src, args.digest))
 
 
-def _add_digest_argument(cmd, what):
+def _add_digest_argument(cmd, what, kinds=digests.KINDS):
     cmd.add_argument('--digest', default=digests.BLOCK_SHA256,
-                     choices=digests.KINDS,
+                     choices=kinds,
                      help='%s (default %%(default)s: SHA-256 over the '
                           'SHA-256 of each 4 MiB block; sha256: of every '
                           'byte)' % what)
 
 
 def _positive_int(text):
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError('%r is not an integer' % text)
     if value <= 0:
         raise argparse.ArgumentTypeError('must be a positive integer')
     return value
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(
-        prog='glance-accel-import',
-        description='Accelerated image compression for Glance import.')
-    parser.add_argument('--config-file', action='append', default=None,
-                        help='read options from this file (repeatable); '
-                             'by default the Glance files that exist of %s'
-                             % ', '.join(GLANCE_CONFIG_FILES))
-    sub = parser.add_subparsers(dest='command', required=True)
+def _chunk_size_argument(text):
+    value = _positive_int(text)
+    low, high = opts.CHUNK_SIZE_RANGE
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(
+            'must be from %d to %d bytes' % (low, high))
+    return value
 
-    engines = sub.add_parser('engines', help='list compression engines')
-    engines.add_argument('--json', action='store_true')
+
+def _version():
+    from importlib import metadata
+    try:
+        return metadata.version('glance-accel-import')
+    except metadata.PackageNotFoundError:
+        return 'unknown (not installed)'
+
+
+def _add_file_command(sub, name, func, help_text):
+    cmd = sub.add_parser(name, help=help_text)
+    cmd.add_argument('src', help='file to read (never modified)')
+    cmd.add_argument('dst', help='file to write; refused if it exists '
+                                 'unless --force, or if it is SRC')
+    cmd.add_argument('--force', action='store_true',
+                     help='replace DST if it exists (once the new data is '
+                          'complete)')
+    cmd.add_argument('--engine', help='use this engine only (see engines)')
+    cmd.add_argument('--json', action='store_true',
+                     help='print a JSON summary')
+    cmd.add_argument('--chunk-size', type=_chunk_size_argument,
+                     help='bytes per streaming step (default: [%s] '
+                          'chunk_size)' % opts.ENGINE_GROUP)
+    cmd.set_defaults(func=func)
+    return cmd
+
+
+def _add_engines_command(sub):
+    engines = sub.add_parser(
+        'engines', help='check the configuration and show which engine '
+                        'would do each job, and why')
+    engines.add_argument('--json', action='store_true',
+                         help='print the report as JSON')
     engines.add_argument('--self-test', action='store_true',
                          help='compress and verify a sample with every '
                               'available engine and show its throughput')
     engines.add_argument('--sample-mib', type=_positive_int, default=16,
                          help='size of the self-test sample (MiB)')
-    engines.set_defaults(func=_print_engines)
+    engines.set_defaults(func=_engines)
 
-    for name, func in (('compress', _compress),
-                       ('decompress', _decompress)):
-        cmd = sub.add_parser(name, help='%s a file' % name)
-        cmd.add_argument('src')
-        cmd.add_argument('dst')
-        cmd.add_argument('--engine', help='use this engine only')
-        cmd.add_argument('--json', action='store_true',
-                         help='print a JSON summary')
-        cmd.add_argument('--chunk-size', type=_positive_int,
-                         default=opts.MiB)
-        cmd.set_defaults(func=func)
-        if name == 'compress':
-            cmd.add_argument('--format', default=formats.GZIP,
-                             choices=[formats.GZIP, formats.ZSTD])
-            cmd.add_argument('--level', type=int, default=1,
-                             choices=range(1, 10), metavar='1-9')
-        else:
-            cmd.add_argument('--max-size', type=_positive_int,
-                             help='fail if the output would pass this many '
-                                  'bytes')
-        _add_digest_argument(cmd, 'digest of the plain data in the --json '
-                                  'summary')
 
-    digest = sub.add_parser(
-        'digest', help='print the digest of a plain file as accel_compress '
-                       'records it (holes and zero blocks are free)')
-    digest.add_argument('src')
-    _add_digest_argument(digest, 'which digest')
-    digest.set_defaults(func=_digest)
-
+def _add_tool_commands(sub):
     demo = sub.add_parser(
-        'demo', help='import an image through a real, embedded glance-api')
+        'demo', help='import images through a real, embedded glance-api '
+                     '(needs the "demo" extra)')
     demo.add_argument('--workdir', help='keep the demo files here')
     demo.add_argument('--source-tree', default=None,
                       help='directory whose files fill the demo disk image')
-    demo.add_argument('--image-size-mib', type=_positive_int, default=256)
+    demo.add_argument('--image-size-mib', type=_positive_int, default=256,
+                      help='size of the demo disk image (MiB)')
     demo.set_defaults(func=_demo)
 
     bench = sub.add_parser(
@@ -227,22 +246,81 @@ def build_parser():
     bench.add_argument('--source-tree', default=None,
                        help='directory whose files fill the volume '
                             '(default /usr)')
-    bench.add_argument('--size-gib', type=_positive_int, default=4)
-    bench.add_argument('--data-fraction', type=float, default=0.3)
-    bench.add_argument('--rounds', type=_positive_int, default=1)
+    bench.add_argument('--size-gib', type=_positive_int, default=4,
+                       help='volume size (GiB)')
+    bench.add_argument('--data-fraction', type=float, default=0.3,
+                       help='share of the volume filled with files')
+    bench.add_argument('--rounds', type=_positive_int, default=1,
+                       help='times each measurement is repeated')
     bench.add_argument('--markdown', help='write the report here')
-    bench.add_argument('--chart', help='write a PNG chart here')
+    bench.add_argument('--chart', help='write a PNG chart here (needs the '
+                                       '"bench" extra)')
     bench.add_argument('--json', help='write raw measurements here')
     bench.set_defaults(func=_bench)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog='glance-accel-import',
+        description='Accelerated image compression for Glance import.')
+    parser.add_argument('--version', action='version',
+                        version='%(prog)s ' + _version())
+    parser.add_argument('--config-file', action='append', default=None,
+                        help='read options from this file (repeatable); by '
+                             "default glance-api's own files: "
+                             '$OS_GLANCE_CONFIG_DIR (or /etc/glance)/'
+                             'glance-image-import.conf then glance-api.conf')
+    parser.add_argument('--config-dir', action='append', default=None,
+                        help='read every *.conf file in this directory, '
+                             'after the files')
+    parser.add_argument('--debug', action='store_true',
+                        help='show the traceback of unexpected errors')
+    sub = parser.add_subparsers(dest='command', required=True)
+    _add_engines_command(sub)
+    compress = _add_file_command(sub, 'compress', _compress,
+                                 'compress a plain file')
+    compress.add_argument('--format', default=formats.GZIP,
+                          choices=[formats.GZIP, formats.ZSTD],
+                          help='output format (default %(default)s)')
+    compress.add_argument('--level', type=int, default=1,
+                          choices=range(1, 10), metavar='1-9',
+                          help='1 fastest (default) to 9 smallest')
+    _add_digest_argument(compress, 'digest of the plain data in the --json '
+                                   'summary')
+    decompress = _add_file_command(sub, 'decompress', _decompress,
+                                   'decompress gzip, zstd, bzip2 or xz')
+    decompress.add_argument('--max-size', type=_positive_int,
+                            help='fail if the output would pass this many '
+                                 'bytes')
+    _add_digest_argument(decompress, 'digest of the plain data in the '
+                                     '--json summary')
+    digest = sub.add_parser(
+        'digest', help='print the digest of a plain file as accel_compress '
+                       'records it (holes and zero blocks are free)')
+    digest.add_argument('src', help='plain file, or /dev/stdin')
+    _add_digest_argument(digest, 'which digest',
+                         [k for k in digests.KINDS if k != digests.NONE])
+    digest.set_defaults(func=_digest)
+    _add_tool_commands(sub)
     return parser
 
 
-def _load_config(args):
-    files = args.config_file
-    if files is None:
-        files = [f for f in GLANCE_CONFIG_FILES if os.path.exists(f)]
-    cfg.CONF([], project='glance', default_config_files=files,
-             default_config_dirs=[], use_env=False)
+def _configure(args):
+    """Load Glance's configuration and check every option of ours."""
+    args.files_read = config_files.load(CONF, args.config_file,
+                                        args.config_dir)
+    problems = config_check.check_options(CONF, args.files_read,
+                                          opts.list_opts())
+    if problems:
+        raise UsageError('\n'.join(problems))
+
+
+def _fail(args, code, message):
+    """Print each line of ``message`` as one error line; return ``code``."""
+    for line in str(message).splitlines() or ['']:
+        print('glance-accel-import %s: error: %s' % (args.command, line),
+              file=sys.stderr)
+    return code
 
 
 def main(argv=None):
@@ -253,15 +331,24 @@ def main(argv=None):
                         format='glance-accel-import: %(levelname)s: '
                                '%(message)s')
     try:
-        _load_config(args)
-        return args.func(args, manager.load_engines()) or 0
-    except (exception.AccelImportError, OSError,
-            cfg.ConfigFilesNotFoundError) as exc:
-        print('glance-accel-import %s: error: %s' % (args.command, exc),
-              file=sys.stderr)
-        return EXIT_ERROR
+        with destination.sigterm_unwinds():
+            _configure(args)
+            return args.func(args, manager.load_engines()) or 0
+    except (UsageError, destination.DestinationRefused,
+            cfg.ConfigFilesNotFoundError, cfg.ConfigFileParseError) as exc:
+        return _fail(args, EXIT_USAGE, exc)
+    except (exception.AccelImportError, OSError) as exc:
+        return _fail(args, EXIT_FAILED, exc)
     except KeyboardInterrupt:
-        return 130
+        return _fail(args, EXIT_SIGINT, 'interrupted; no output was written')
+    except destination.Terminated as exc:
+        return _fail(args, exc.exit_code,
+                     'terminated; no output was written')
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        return _fail(args, EXIT_FAILED, 'unexpected %s: %s (run with --debug '
+                     'for details)' % (type(exc).__name__, exc))
 
 
 if __name__ == '__main__':

@@ -30,7 +30,11 @@ class Decoder(typing.Protocol):
     """One member or frame of a decompression, with bounded output per call.
 
     The interface of ``bz2.BZ2Decompressor`` and ``lzma.LZMADecompressor``;
-    zlib-style objects are adapted by ``zlib_api.ZlibDecoder``.
+    zlib-style objects are adapted by ``zlib_api.ZlibDecoder``. Once ``eof``
+    is true, ``unused_data`` is exactly the end of the input it was given
+    that lies past the member: the pump resumes there without a copy. Its
+    memory must not grow with what a header claims; see
+    ``[accel_decompress] max_decoder_memory``.
     """
 
     eof: bool

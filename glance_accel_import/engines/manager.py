@@ -1,6 +1,7 @@
 """Load engines from their entry points and choose one for a job."""
 
 import dataclasses
+import typing
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -67,11 +68,8 @@ SOFTWARE_ONLY = 'software_only'
 
 
 def fallback_policy():
-    """The effective policy, honouring the deprecated boolean option."""
-    group = getattr(CONF, opts.ENGINE_GROUP)
-    if not group.allow_software_fallback:
-        return HARDWARE_ONLY
-    return group.fallback_policy
+    """The configured policy: which kinds of engine may work."""
+    return getattr(CONF, opts.ENGINE_GROUP).fallback_policy
 
 
 def _refusal(engine, policy):
@@ -138,18 +136,57 @@ def no_engine(operation, fmt, reasons):
         % (operation, fmt, '; '.join(reasons) or 'no engine configured'))
 
 
-def select(operation, fmt, engines, order=None, allow_software=None,
-           forced=None, policy=None):
+def select(operation, fmt, engines, order=None, forced=None, policy=None):
     """Return the engine that should ``operation`` (compress/decompress) fmt.
 
-    ``forced`` names one engine and bypasses the order and fallback policy;
-    ``allow_software=False`` is the old spelling of ``policy=hardware_only``.
+    ``forced`` names one engine and bypasses the order and fallback policy.
     Raises ``NoEngineAvailable`` with every candidate's reason otherwise.
     """
-    if allow_software is False:
-        policy = HARDWARE_ONLY
     usable, reasons = candidates(operation, fmt, engines, order, policy,
                                  forced)
     if not usable:
         raise no_engine(operation, fmt, reasons)
     return usable[0]
+
+
+@dataclasses.dataclass(frozen=True)
+class Choice:
+    """The engine that would do one operation on one format, and why."""
+
+    operation: str
+    fmt: str
+    #: The engine's name, or None if no engine may do it.
+    engine: typing.Optional[str]
+    #: Why this engine: the order and policy that picked it.
+    why: str
+    #: 'name: reason' for every engine passed over before it.
+    passed_over: tuple
+
+
+def order_description(engines):
+    """The order and policy that pick engines, in words."""
+    group = getattr(CONF, opts.ENGINE_GROUP)
+    if group.engine_order:
+        order = 'engine_order %s' % ','.join(group.engine_order)
+    else:
+        order = ('the default order (hardware first, then software fastest '
+                 'first: %s)' % ','.join(default_order(engines)))
+    return '%s, fallback_policy %s' % (order, fallback_policy())
+
+
+def plan(engines):
+    """A ``Choice`` for every operation and format some engine handles."""
+    order = order_description(engines)
+    choices = []
+    for operation, attribute in ((COMPRESS, 'writes'),
+                                 (DECOMPRESS, 'reads')):
+        handled = set()
+        for engine in engines.values():
+            handled.update(getattr(engine, attribute))
+        for fmt in sorted(handled):
+            usable, reasons = candidates(operation, fmt, engines)
+            name = usable[0].name if usable else None
+            why = ('first usable engine in %s' % order if usable
+                   else 'no engine allowed by %s' % order)
+            choices.append(Choice(operation, fmt, name, why, tuple(reasons)))
+    return choices

@@ -134,7 +134,7 @@ class TestFailedImport(RoundTripBase):
     cinder_options = OFFLOAD
     # No hardware engine here and software engines forbidden, so
     # accel_compress refuses the import.
-    import_options = {'accel_import': {'allow_software_fallback': False}}
+    import_options = {'accel_import': {'fallback_policy': 'hardware_only'}}
 
     def test_failed_import_is_a_failed_upload(self):
         result = self.upload('raw')

@@ -47,3 +47,27 @@ class TestEmbeddedGlance(base.GlanceFunctionalTest):
 
         self.assertEqual('active', image['status'])
         self.assertEqual([], os.listdir(self.glance.staging_dir))
+
+    def test_waiting_reads_no_tasks_while_importing(self):
+        # Glance soft-deletes expired tasks whenever tasks are listed: a
+        # write, which on SQLite can fail the running import's own task
+        # update with "database is locked". Waiting must not list them
+        # while the plugins and the store run (importing).
+        path, _ = self._random_file()
+        seen = {'status': None, 'listed_while': []}
+        list_tasks = self.client.images.get_associated_image_tasks
+
+        def counting_list(image_id):
+            seen['listed_while'].append(seen['status'])
+            return list_tasks(image_id)
+
+        def poll(image):
+            seen['status'] = image['status']
+
+        self.client.images.get_associated_image_tasks = counting_list
+        image = gclient.create_and_import(self.client, path, 'raw', 'bare',
+                                          on_poll=poll)
+
+        self.assertEqual('active', image['status'])
+        self.assertEqual('active', seen['status'])
+        self.assertNotIn('importing', seen['listed_while'])

@@ -23,7 +23,8 @@ class EnginesListTest(testtools.TestCase):
             self.skipTest('this host has a working QAT device')
         result = run_cli('engines', '--json')
         self.assertEqual(0, result.returncode, result.stderr)
-        qat = {e['name']: e for e in json.loads(result.stdout)}['qat']
+        qat = {e['name']: e for e in
+               json.loads(result.stdout)['engines']}['qat']
         self.assertFalse(qat['available'])
         self.assertTrue(qat['hardware'])
         self.assertEqual([], qat['reads'])
@@ -36,7 +37,7 @@ class EnginesListTest(testtools.TestCase):
         result = run_cli('--config-file', conf, 'engines')
         self.assertEqual(0, result.returncode, result.stderr)
         line = [ln for ln in result.stdout.splitlines()
-                if ln.startswith('qat')][0]
+                if ln.strip().startswith('qat ')][0]
         self.assertIn('available', line)
         self.assertIn('hardware', line)
         self.assertIn('2 QAT VF(s) on vfio-pci (4xxx)', line)
@@ -51,7 +52,7 @@ class EnginesListTest(testtools.TestCase):
                                           qat_fakes.FAKE_QZIP))
         result = run_cli('--config-file', path, 'engines')
         line = [ln for ln in result.stdout.splitlines()
-                if ln.startswith('qat')][0]
+                if ln.strip().startswith('qat ')][0]
         self.assertIn('unavailable', line)
         self.assertIn('compression service off (cfg_services=asym, needs '
                       'dc)', line)
@@ -59,7 +60,7 @@ class EnginesListTest(testtools.TestCase):
 
     def test_missing_config_file_is_a_clean_error(self):
         result = run_cli('--config-file', '/nonexistent.conf', 'engines')
-        self.assertEqual(1, result.returncode)
+        self.assertEqual(2, result.returncode)
         self.assertIn('/nonexistent.conf', result.stderr)
         self.assertNotIn('Traceback', result.stderr)
 

@@ -73,18 +73,6 @@ class SelectTest(testtools.TestCase):
         self.assertIn('hw: hardware engine, and fallback_policy is '
                       'software_only', str(exc))
 
-    def test_deprecated_allow_software_fallback_false(self):
-        self.order('deadhw', 'sw')
-        self.conf.set_override('allow_software_fallback', False,
-                               group=opts.ENGINE_GROUP)
-        self.assertEqual('hardware_only', manager.fallback_policy())
-        exc = self.assertRaises(exception.NoEngineAvailable, self.select)
-        self.assertIn('fallback_policy is hardware_only', str(exc))
-
-    def test_old_allow_software_argument(self):
-        self.order('sw', 'hw')
-        self.assertEqual('hw', self.select(allow_software=False).name)
-
     def test_candidates_in_order_with_reasons(self):
         self.order('deadhw', 'hw', 'missing', 'sw')
         usable, reasons = manager.candidates(manager.COMPRESS, formats.GZIP,

@@ -13,7 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 GENERATOR_CONF = os.path.join(ROOT, 'etc', 'oslo-config-generator',
                               'glance-accel-import.conf')
-SAMPLE = os.path.join(ROOT, 'etc', 'glance-accel-import.conf.sample')
+SAMPLE = os.path.join(ROOT, 'etc', 'glance-image-import.conf.sample')
 
 
 class OptionsTest(testtools.TestCase):
@@ -39,5 +39,5 @@ class OptionsTest(testtools.TestCase):
         with open(out) as f, open(SAMPLE) as committed:
             self.assertEqual(
                 f.read(), committed.read(),
-                'etc/glance-accel-import.conf.sample is stale: run '
+                'etc/glance-image-import.conf.sample is stale: run '
                 '"tox -e genconfig" and commit the result')

@@ -22,6 +22,7 @@ from glance_accel_import.plugins import accel_compress
 from glance_accel_import.plugins import accel_decompress
 from tests.unit import data
 from tests.unit import fakes
+from tests.unit import hostile
 from tests.unit import test_plugins
 
 MiB = 1024 * 1024
@@ -88,6 +89,27 @@ class SafetyTest(test_plugins.PluginTestBase):
         self.assertLess(peak_kib, 256 * 1024)
         self.assertFalse(os.path.exists(bomb + '.out'))
 
+    def test_xz_dictionary_over_max_decoder_memory(self):
+        payload = hostile.xz_declaring(data.real_bytes(MiB), 1536 * MiB)
+        message = self.refuse(payload, exception.DecoderMemoryExceeded)
+        self.assertEqual('xz data needs more memory for its dictionary than '
+                         'the limit of 134217728 bytes set by '
+                         '[accel_decompress] max_decoder_memory', message)
+
+    def test_zstd_window_over_max_decoder_memory(self):
+        self.conf.set_override('max_decoder_memory', 64 * MiB,
+                               group=opts.DECOMPRESS_GROUP)
+        payload = hostile.zstd_declaring(data.real_bytes(MiB), 27)
+        message = self.refuse(payload, exception.DecoderMemoryExceeded)
+        self.assertEqual('zstd data needs a 134217728-byte window, larger '
+                         'than the limit of 67108864 bytes set by '
+                         '[accel_decompress] max_decoder_memory', message)
+
+    def test_empty_gzip_members_refused_early(self):
+        message = self.refuse(hostile.empty_gzip_members(10 ** 6),
+                              exception.TooManyMembers)
+        self.assertIn('65 of them hold only 0 bytes', message)
+
     def test_row02_lying_isize_is_not_trusted(self):
         plain = data.real_bytes(4 * MiB)
         payload = bytearray(gzip.compress(plain))
@@ -122,10 +144,26 @@ class SafetyTest(test_plugins.PluginTestBase):
                     module=accel_compress, disk_format='qcow2',
                     container_format='compressed')
 
-    def test_row07_exactly_one_layer_removed(self):
+    def test_row07_nested_compression_refused(self):
+        # One layer is removed, never a second: data still compressed after
+        # it is refused, so a few KB cannot hide any size.
         inner = gzip.compress(data.real_bytes(MiB))
-        stored = self.accept(gzip.compress(inner))
-        self.assertEqual(inner, stored)
+        message = self.refuse(gzip.compress(inner), exception.ImageRejected)
+        self.assertIn('nested compression: the data inside the gzip layer '
+                      'is itself compressed (gzip)', message)
+
+    def test_row07_nested_refused_by_accel_compress_alone(self):
+        self.conf.set_override('image_import_plugins', ['accel_compress'],
+                               group='image_import_opts')
+        inner = gzip.compress(data.real_bytes(MiB))
+        self.stage(gzip.compress(inner))
+        task = self.flow_task(accel_compress, fakes.FakeImage(
+            test_plugins.IMAGE_ID, 'raw', 'compressed'))
+        exc = self.assertRaises(exception.ImageRejected, task.execute,
+                                self.file_uri)
+        self.assertIn('nested compression', str(exc))
+        self.assertEqual([test_plugins.IMAGE_ID], self.staging_files())
+        self.assertReverted(task)
 
     def test_row10_vmdk_monolithic_flat(self):
         if not data.have_qemu_img():
