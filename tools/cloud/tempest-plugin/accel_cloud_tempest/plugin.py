@@ -1,0 +1,43 @@
+"""tempest plugin: the scenarios in this checkout's tests/cloud.
+
+``tempest run --regex tests.cloud`` in the workspace tools/cloud.sh writes
+(.cloud/tempest) runs them.  The tests drive the cloud with openstacksdk
+and the ``clouds.yaml`` named by ``[accel_cloud] clouds_yaml``.
+"""
+
+import os
+
+from oslo_config import cfg
+from tempest.test_discover import plugins
+
+#: The checkout this plugin was installed from (pip install -e).
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__),
+                                    '..', '..', '..', '..'))
+
+group = cfg.OptGroup(name='accel_cloud',
+                     title='glance-accel-import whole-cloud scenarios')
+opts = [
+    cfg.StrOpt('clouds_yaml',
+               help='clouds.yaml with cloud-admin, cloud-alpha and '
+                    'cloud-beta entries (written by tools/cloud.sh).'),
+    cfg.ListOpt('glance_endpoints', default=[],
+                help='Every glance-api node, for the two-node scenario.'),
+    cfg.ListOpt('glance_logs', default=[],
+                help="Each glance-api node's log, in the same order."),
+    cfg.StrOpt('cinder_conversion_dir',
+               help="cinder-volume's image_conversion_dir."),
+    cfg.StrOpt('ceph_conf', help='ceph.conf with an admin keyring.'),
+]
+
+
+class AccelCloudPlugin(plugins.TempestPlugin):
+
+    def load_tests(self):
+        return os.path.join(REPO, 'tests', 'cloud'), REPO
+
+    def register_opts(self, conf):
+        conf.register_group(group)
+        conf.register_opts(opts, group=group)
+
+    def get_opt_lists(self):
+        return [(group.name, opts)]
