@@ -29,13 +29,11 @@ import os
 import signal
 import time
 
-import fixtures
 from glanceclient import exc as glance_exc
 
 from glance_accel_import.embedded import client as gclient
-from tests.functional import test_import_plugins
+from tests.functional import test_qat_import
 from tests.unit import data
-from tests.unit import qat_fakes
 
 MiB = 1024 * 1024
 
@@ -49,28 +47,11 @@ def children(pid):
     return pids
 
 
-class HeldImportTestBase(test_import_plugins.ImportTestBase):
+class HeldImportTestBase(test_qat_import.QatImportTestBase):
     """accel_compress's engine (fake QAT) hangs mid-image."""
 
-    plugins = ['accel_decompress', 'accel_compress']
+    fail = 'hang'
     stall_timeout = 600
-    policy = 'prefer_hardware'
-
-    def setUp(self):
-        host = self.useFixture(qat_fakes.FakeQatHost())
-        host.add_qatlib_device()
-        # glance-api inherits the environment: the fake qzip's switches.
-        self.useFixture(fixtures.EnvironmentVariable('FAKE_QZIP_HW', '1'))
-        self.useFixture(fixtures.EnvironmentVariable('FAKE_QZIP_FAIL',
-                                                     'hang'))
-        self.import_options = {
-            qat_fakes.GROUP: {'sysfs_root': host.sysfs,
-                              'dev_root': host.dev,
-                              'qzip_path': qat_fakes.FAKE_QZIP,
-                              'stall_timeout': self.stall_timeout},
-            'accel_import': {'fallback_policy': self.policy},
-        }
-        super().setUp()
 
     def staged(self, name):
         return os.path.join(self.glance.staging_dir, name)

@@ -33,8 +33,11 @@ MiB = 1024 * 1024
 class QatImportTestBase(test_import_plugins.ImportTestBase):
 
     plugins = ['accel_decompress', 'accel_compress']
+    #: FAKE_QZIP_FAIL: how the fake qzip misbehaves (None: it works).
     fail = None
     policy = 'prefer_hardware'
+    #: [accel_qat] stall_timeout, or None for the default.
+    stall_timeout = None
 
     def setUp(self):
         host = self.useFixture(qat_fakes.FakeQatHost())
@@ -43,10 +46,12 @@ class QatImportTestBase(test_import_plugins.ImportTestBase):
         self.useFixture(fixtures.EnvironmentVariable('FAKE_QZIP_HW', '1'))
         self.useFixture(fixtures.EnvironmentVariable('FAKE_QZIP_FAIL',
                                                      self.fail))
+        qat_options = {'sysfs_root': host.sysfs, 'dev_root': host.dev,
+                       'qzip_path': qat_fakes.FAKE_QZIP}
+        if self.stall_timeout is not None:
+            qat_options['stall_timeout'] = self.stall_timeout
         self.import_options = {
-            qat_fakes.GROUP: {'sysfs_root': host.sysfs,
-                              'dev_root': host.dev,
-                              'qzip_path': qat_fakes.FAKE_QZIP},
+            qat_fakes.GROUP: qat_options,
             'accel_import': {'fallback_policy': self.policy},
         }
         super().setUp()
