@@ -1,0 +1,51 @@
+"""Horizon's own tests for what the patch touches, patch applied.
+
+The patch (contrib/horizon) changes the volume "Upload to Image" form
+(openstack_dashboard/dashboards/project/volumes/forms.py, its template)
+and adds api.glance.get_image_container_formats. Horizon's tests of the
+volumes panel and of api.glance run here with pytest and Horizon's test
+settings in .venv-horizon, as Horizon's tox does; the tests the patch adds
+must have run and passed.
+"""
+
+import testtools
+
+from tests.clients import base
+
+#: Tests the patch adds.
+PATCH_TESTS = [
+    'test_upload_to_image_compressed',
+    'test_upload_to_image_container_format_choices',
+    'test_upload_to_image_compressed_not_offered',
+    'test_get_image_container_formats',
+    'test_get_image_container_formats_unavailable',
+    # Upstream's own test of the form, which the patch leaves as it is.
+    'test_upload_to_image',
+]
+#: Fails in the released 27.0.0 without the patch too (it filters the
+#: volume list by a name the test's mocks never hand to the view).
+KNOWN_FAILING = [
+    'openstack_dashboard/dashboards/project/volumes/tests.py::'
+    'VolumeIndexViewTests::test_index_filter_unnamed_volume_by_name',
+]
+
+
+class TestHorizonUnitTests(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(base.HorizonVenv())
+
+    def test_volumes_panel_and_glance_api(self):
+        args = [base.HORIZON_VENV + '/bin/python', '-m', 'pytest', '-v',
+                '-p', 'no:cacheprovider', '-W', 'ignore',
+                '--ds=openstack_dashboard.test.settings',
+                'openstack_dashboard/dashboards/project/volumes/tests.py',
+                'openstack_dashboard/test/unit/api/test_glance.py']
+        for test_id in KNOWN_FAILING:
+            args += ['--deselect', test_id]
+        proc = base.run(self, 'pytest', args, cwd=base.HORIZON_SRC)
+        output = proc.stdout.decode(errors='replace')
+        self.assertEqual(0, proc.returncode, 'Horizon unit tests failed')
+        self.assertRegex(output, r'\b\d{2,} passed\b')
+        base.assertTestsPassed(self, output, PATCH_TESTS)
