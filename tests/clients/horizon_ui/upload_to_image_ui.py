@@ -57,7 +57,7 @@ def driver():
 
 
 @pytest.fixture()
-def upload_form(live_server, driver, user, dashboard_data):
+def upload_form(live_server, driver, user, dashboard_data):  # noqa: F811
     volume = dashboard_data.cinder_volumes.get(name='v3_volume')
     obj = mock.patch.object
     with obj(api.cinder, 'volume_get') as volume_get, \
