@@ -19,7 +19,8 @@ CLOUD_DIR = os.environ.get('CLOUD_DIR', os.path.join(base.ROOT, '.cloud'))
 CLOUDS_YAML = os.path.join(CLOUD_DIR, 'etc', 'clouds.yaml')
 
 
-class TestOpenStackCLIWithCloud(testtools.TestCase):
+class CloudTestCase(testtools.TestCase):
+    """The patched ``openstack`` command as the member of ``alpha``."""
 
     def setUp(self):
         super().setUp()
@@ -56,6 +57,9 @@ class TestOpenStackCLIWithCloud(testtools.TestCase):
                 self.fail('%s %s still %s after %d s'
                           % (kind, ident, shown['status'], timeout))
             time.sleep(3)
+
+
+class TestOpenStackCLIWithCloud(CloudTestCase):
 
     def test_create_from_volume_compressed(self):
         volume = self.openstack('volume', 'create', '--size', '1',
