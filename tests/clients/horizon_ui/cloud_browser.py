@@ -1,11 +1,8 @@
 """chromium logs in to Horizon and uploads a volume as a compressed image.
 
 Usage: cloud_browser.py upload HORIZON_URL USER PASSWORD VOLUME_ID
-IMAGE_NAME [SCREENSHOT], then cloud_browser.py show HORIZON_URL USER
-PASSWORD IMAGE_ID [SCREENSHOT] once the image is active: its page in the
-Images panel must say ``compressed``. Run by
-tests/clients/test_horizon_cloud.py with .venv-horizon's python
-(selenium); exits non-zero, saying why, on failure.
+IMAGE_NAME [SCREENSHOT]. Run by tests/clients/test_horizon_cloud.py with
+.venv-horizon's python (selenium); exits non-zero, saying why, on failure.
 """
 
 import sys
@@ -36,21 +33,6 @@ def login(driver, url, user, password):
     driver.find_element(By.CSS_SELECTOR, '.btn-primary').click()
     WebDriverWait(driver, 120).until(
         lambda d: '/auth/login' not in d.current_url)
-
-
-def show(url, user, password, image_id, screenshot=''):
-    driver = browser()
-    try:
-        login(driver, url, user, password)
-        driver.get('%s/ngdetails/OS::Glance::Image/%s' % (url, image_id))
-        # The Angular detail page lists the image's container format.
-        WebDriverWait(driver, 120).until(
-            lambda d: 'compressed' in d.find_element(
-                By.TAG_NAME, 'body').text.lower())
-        if screenshot:
-            driver.save_screenshot(screenshot)
-    finally:
-        driver.quit()
 
 
 def upload(url, user, password, volume_id, image_name, screenshot=''):
@@ -87,4 +69,4 @@ def upload(url, user, password, volume_id, image_name, screenshot=''):
 
 
 if __name__ == '__main__':
-    {'upload': upload, 'show': show}[sys.argv[1]](*sys.argv[2:])
+    {'upload': upload}[sys.argv[1]](*sys.argv[2:])
