@@ -59,7 +59,8 @@ def upload(url, user, password, volume_id, image_name, screenshot=''):
             driver.save_screenshot(screenshot)
         form.find_element(By.CSS_SELECTOR, '[type=submit]').click()
         # Horizon returns to the volume list with its success message.
-        message = WebDriverWait(driver, 120).until(
+        # The volume list after the redirect calls several services.
+        message = WebDriverWait(driver, 300).until(
             EC.presence_of_element_located(
                 (By.CSS_SELECTOR, 'div.messages div.alert')))
         print(message.text)
