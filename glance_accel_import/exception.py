@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Errors that reach the person who imported the image.
 
 Glance shows the message of an ``UploadException`` as the import task's
@@ -39,6 +51,37 @@ class OutputLimitExceeded(AccelImportError):
         super().__init__(
             'decompressed data exceeds the limit of %d bytes%s'
             % (limit, ' (%s)' % reason if reason else ''))
+
+
+class DecoderMemoryExceeded(AccelImportError):
+    """Decoding would need more memory than ``max_decoder_memory`` allows.
+
+    ``need`` says what the payload's header asked for, as far as it is
+    known (liblzma refuses without saying how much its dictionary needs),
+    ending in a comparative: "a 2147483648-byte window, larger".
+    """
+
+    def __init__(self, fmt, limit, need):
+        self.limit = limit
+        super().__init__(
+            '%s data needs %s than the limit of %d bytes set by '
+            '[accel_decompress] max_decoder_memory' % (fmt, need, limit))
+
+
+class TooManyMembers(AccelImportError):
+    """Far more members or frames than the data they hold: not an image.
+
+    Every member costs fixed work, so a payload of empty members would hold
+    a worker for minutes without producing anything. ``what`` names the
+    unit counted (zstd blocks are counted too).
+    """
+
+    def __init__(self, fmt, members, bytes_out, free, bytes_per_member,
+                 what='members or frames'):
+        super().__init__(
+            'too many %s %s: %d of them hold only %d bytes; '
+            'a disk image has at most %d plus one per %d bytes of data'
+            % (fmt, what, members, bytes_out, free, bytes_per_member))
 
 
 class UnsupportedCompression(AccelImportError):

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Every configuration option of glance-accel-import, declared once.
 
 Glance reads these from ``glance-image-import.conf`` (or ``glance-api.conf``).
@@ -18,6 +30,8 @@ COMPRESS_GROUP = 'accel_compress'
 MiB = 1024 * 1024
 #: Smallest and largest ``chunk_size``, bytes.
 CHUNK_SIZE_RANGE = (64 * 1024, 64 * MiB)
+#: Every preset of xz (64 MiB dictionary) and zstd (128 MiB window).
+DEFAULT_MAX_DECODER_MEMORY = 128 * MiB
 
 engine_opts = [
     cfg.ListOpt('engine_order',
@@ -166,8 +180,10 @@ Related options:
                default=0,
                min=0,
                help="""
-Largest decompressed image, in bytes, that the plugin will write.
+Largest decompressed image, in bytes, that the plugins will write.
 
+It applies wherever a compressed upload is unpacked: in ``accel_decompress``,
+and in ``accel_compress`` when it is handed data that is still compressed.
 Decompression stops, and the import fails with a clear message, as soon as the
 output would pass this size, so a small upload cannot fill the staging area.
 The bytes actually written are counted; sizes recorded in headers are never
@@ -184,7 +200,7 @@ Related options:
                default=1100,
                min=0,
                help="""
-Largest ratio of decompressed to compressed size the plugin accepts.
+Largest ratio of decompressed to compressed size the plugins accept.
 
 Decompression stops as soon as the output passes this multiple of the
 upload's size. gzip cannot expand more than about 1032 times, so the default
@@ -197,6 +213,33 @@ Possible values:
 
 Related options:
     * max_output_size
+"""),
+    cfg.IntOpt('max_decoder_memory',
+               default=DEFAULT_MAX_DECODER_MEMORY,
+               min=MiB,
+               help="""
+Most memory, in bytes, that decoding one compressed upload may need for the
+history its format keeps (the xz dictionary, the zstd window).
+
+An xz or zstd header names the memory its decoder needs, up to 4 GiB for xz
+and 2 GiB or more for zstd, whatever the size of the upload: without a limit
+a 7 MB upload can take gigabytes of Glance's memory, once for every import
+running at the same time. A payload that needs more than this is refused
+before that memory is taken, with a message naming this option. The default
+decodes everything the tools' own presets write: ``xz -9`` and ``xz -9e``
+use a 64 MiB dictionary (65 MiB to decode), ``zstd --ultra -22`` and
+``zstd --long`` a 128 MiB window, which is also the largest the zstd
+command itself decodes without ``--memory``. For xz the limit covers all of
+the decoder's memory, like ``xz --memlimit-decompress``; for zstd it bounds
+the window, like ``zstd --memory``. gzip (a 32 KiB window) and bzip2 (under
+4 MB for its largest block size) need little, fixed memory and are not
+affected.
+
+Possible values:
+    * An integer of at least 1048576 (1 MiB).
+
+Related options:
+    * [accel_import] chunk_size
 """),
 ]
 
@@ -296,6 +339,14 @@ def compress_threads():
     except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
         configured = 0
     return configured or os.cpu_count() or 1
+
+
+def max_decoder_memory():
+    """The ``max_decoder_memory`` option, or its default if unregistered."""
+    try:
+        return getattr(cfg.CONF, DECOMPRESS_GROUP).max_decoder_memory
+    except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
+        return DEFAULT_MAX_DECODER_MEMORY
 
 
 def register_opts(conf):

@@ -1,8 +1,31 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The image owner's storage quota, applied to the data we really store.
 
-Glance checks quotas against the upload, which for a compressed upload is far
-smaller than what will be stored after decompression. These helpers ask
-Glance's own quota code about the real output.
+Glance's own accounting counts bytes in stores: the legacy
+``user_storage_quota`` sums ``size`` times locations of the owner's images
+and is enforced while ``_ImportToStore`` writes (``glance.quota.ImageProxy.
+set_data``), on the bytes written; Keystone's ``image_size_total`` counts the
+same sum and is checked when an import starts, with the staged size. Staging
+is its own resource (``image_stage_total``, checked when data is staged).
+
+We follow it: a quota counts the size that will be stored. For an image
+stored plain, that is the decompressed size, checked while decompressing so
+that a bomb stops early; for an image ``accel_compress`` stores compressed,
+it is the compressed size, checked once it is known, before anything is
+swapped in. Plain data that exists only in staging on its way to being
+compressed is limited by the size cap, the expansion ratio and the staging
+free-space check, not by the storage quota.
 """
 
 from glance_accel_import import exception
@@ -27,7 +50,7 @@ def remaining_bytes(context, image_id):
                                       image_id=image_id)
 
 
-def enforce_total(context, size):
+def enforce_total(context, size, what='the decompressed image'):
     """Refuse ``size`` bytes if it passes the Keystone image_size_total."""
     keystone_limits = glance_options.value('use_keystone_limits', False)
     if context is None or not keystone_limits:
@@ -39,5 +62,15 @@ def enforce_total(context, size):
             context, context.owner, delta=-(-size // MiB))
     except glance_exception.LimitExceeded as exc:
         raise exception.QuotaExceeded(
-            'the decompressed image (%d bytes) exceeds the image_size_total '
-            'quota of project %s: %s' % (size, context.owner, exc)) from exc
+            '%s (%d bytes) exceeds the image_size_total quota of project '
+            '%s: %s' % (what, size, context.owner, exc)) from exc
+
+
+def enforce_stored(context, image_id, size, what):
+    """Refuse storing ``size`` bytes of image ``image_id`` over a quota."""
+    remaining = remaining_bytes(context, image_id)
+    if remaining is not None and size > remaining:
+        raise exception.QuotaExceeded(
+            '%s (%d bytes) would exceed the storage quota of its owner (%d '
+            'bytes left)' % (what, size, max(remaining, 0)))
+    enforce_total(context, size, what)

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Streaming between files: the one place where bytes move.
 
 Engines provide encoders and decoders; this module pumps data through them a
@@ -280,31 +292,100 @@ def encode(encoder, reader, sink, chunk_size):
     sink.write(encoder.flush())
 
 
-def _read_at_least(reader, data, size):
-    while len(data) < size:
-        more = reader.read(size - len(data))
-        if not more:
-            break
-        data += more
-    return data
+#: Members (gzip members, zstd frames, skippable frames included, bzip2 and
+#: xz streams) a payload may hold whatever their size...
+FREE_MEMBERS = 64
+#: ...and one more per this many bytes of output. Every member costs fixed
+#: work, so members that hold nothing would keep a worker busy for minutes
+#: on a small upload. Real writers stay far below this: one member per file
+#: (gzip, pigz, xz, zstd), per 64 KiB (QAT's qzip by default, bgzip) or per
+#: megabytes (pzstd, pbzip2); ``[accel_qat] hw_buffer_size`` cannot go
+#: below 4096 bytes.
+BYTES_PER_MEMBER = 4096
+#: Input given to a new member's decoder at first, doubling on each call up
+#: to the chunk size: a decoder copies out the input it did not use when
+#: its member ends, and that copy must not cost a chunk per tiny member.
+FIRST_FEED = 4096
 
 
-def _member_start(fmt, reader, data):
-    """Read enough to check where a member may begin; refuse bad headers."""
-    data = _read_at_least(reader, data, formats.HEADER_BYTES)
-    if formats.starts_member(fmt, data):
-        problem = formats.header_error(fmt, data)
-        if problem:
-            raise exception.CorruptCompressedData(fmt, problem)
-    return data
+class _Input:
+    """The compressed input, handed to decoders in slices without copies.
+
+    A decoder gives back what it did not use (its ``unused_data``, always
+    the end of what it was given) and the next member starts there.
+    """
+
+    def __init__(self, reader, chunk_size):
+        self._reader = reader
+        self.chunk_size = chunk_size
+        self._view = memoryview(b'')
+        self._pos = 0
+
+    def _remaining(self):
+        return len(self._view) - self._pos
+
+    def take(self, size):
+        """Up to ``size`` bytes (a memoryview); empty at the end."""
+        if not self._remaining():
+            self._view, self._pos = memoryview(
+                self._reader.read(self.chunk_size)), 0
+        piece = self._view[self._pos:self._pos + size]
+        self._pos += len(piece)
+        return piece
+
+    def give_back(self, unused):
+        """Un-take ``unused``, the last bytes taken and not consumed."""
+        if len(unused) <= self._pos:
+            self._pos -= len(unused)
+        else:  # a decoder kept input from an earlier read: rare
+            self._view = memoryview(bytes(unused) + self._view[self._pos:])
+            self._pos = 0
+
+    def peek(self, size):
+        """The next ``size`` bytes (fewer at the end), not taken."""
+        while self._remaining() < size:
+            more = self._reader.read(self.chunk_size)
+            if not more:
+                break
+            self._view = memoryview(self._view[self._pos:].tobytes() + more)
+            self._pos = 0
+        return self._view[self._pos:self._pos + size].tobytes()
 
 
-def _expect_only_zeros(fmt, data, reader, chunk_size):
-    while data:
-        if data.strip(b'\0'):
+def _check_header(fmt, head):
+    """Refuse a member header that ``formats`` does not accept."""
+    problem = formats.header_error(fmt, head)
+    if problem:
+        raise exception.CorruptCompressedData(fmt, problem)
+
+
+def _check_member_count(fmt, members, bytes_out):
+    if members > FREE_MEMBERS + bytes_out // BYTES_PER_MEMBER:
+        raise exception.TooManyMembers(fmt, members, bytes_out, FREE_MEMBERS,
+                                       BYTES_PER_MEMBER)
+
+
+def _expect_only_zeros(fmt, source):
+    while True:
+        data = source.take(source.chunk_size)
+        if not data:
+            return
+        if data.tobytes().strip(b'\0'):
             raise exception.CorruptCompressedData(
                 fmt, 'unexpected data after the last complete member')
-        data = reader.read(chunk_size)
+
+
+def _next_member(fmt, source, members, bytes_out):
+    """True if another member follows; refuse anything else but zeros."""
+    head = source.peek(formats.HEADER_BYTES)
+    if not head:
+        return False
+    if not formats.starts_member(fmt, head):
+        _expect_only_zeros(fmt, source)
+        return False
+    _check_header(fmt, head)
+    _check_member_count(fmt, members + 1, bytes_out)
+    return True
 
 
 def decode(new_decoder, decode_errors, fmt, reader, sink, chunk_size):
@@ -312,17 +393,21 @@ def decode(new_decoder, decode_errors, fmt, reader, sink, chunk_size):
 
     Every call to a decoder returns at most ``chunk_size`` bytes, so a small
     input that expands enormously is stopped by the sink's limit after at most
-    one extra chunk.
+    one extra chunk. Each member costs work bounded by its own size, and
+    members out of proportion with their output are refused.
     """
-    decoder = new_decoder()
-    pending = _member_start(fmt, reader, b'')
-    exhausted = False
+    source = _Input(reader, chunk_size)
+    head = source.peek(formats.HEADER_BYTES)
+    if formats.starts_member(fmt, head):
+        _check_header(fmt, head)
+    first_feed = min(FIRST_FEED, chunk_size)
+    decoder, feed, members, exhausted = new_decoder(), first_feed, 1, False
     while True:
+        data = b''
         if decoder.needs_input and not exhausted:
-            data, pending = pending or reader.read(chunk_size), b''
+            data = source.take(feed)
+            feed = min(feed * 2, chunk_size)
             exhausted = not data
-        else:
-            data = b''
         try:
             out = decoder.decompress(data, chunk_size)
         except decode_errors as exc:
@@ -330,14 +415,12 @@ def decode(new_decoder, decode_errors, fmt, reader, sink, chunk_size):
         if out:
             sink.write(out)
         if decoder.eof:
-            rest = _member_start(fmt, reader, decoder.unused_data)
-            if not rest:
+            source.give_back(decoder.unused_data)
+            if not _next_member(fmt, source, members, sink.bytes_written):
                 return
-            if formats.starts_member(fmt, rest):
-                decoder, pending, exhausted = new_decoder(), rest, False
-                continue
-            _expect_only_zeros(fmt, rest, reader, chunk_size)
-            return
+            decoder, feed, exhausted = new_decoder(), first_feed, False
+            members += 1
+            continue
         if exhausted and not out:
             raise exception.CorruptCompressedData(
                 fmt, 'truncated: the data ends inside a member')

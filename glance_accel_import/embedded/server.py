@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Run glance-api under gunicorn, as Glance 33 no longer serves itself.
 
 The server gets its own work directory, port and process group, so that
@@ -6,9 +18,11 @@ except what is in the work directory.
 """
 
 import collections
+import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -86,7 +100,9 @@ class EmbeddedGlance:
     def __exit__(self, *exc_info):
         self.stop()
 
-    def start(self, timeout=120):
+    def start(self, timeout=120, on_phase=None):
+        """Start and wait for /healthcheck; ``on_phase(text)`` names steps."""
+        on_phase = on_phase or (lambda text: None)
         if self.port is None:
             self.port = free_port()
         config.write_config(self.workdir, self.port, self.plugins,
@@ -94,7 +110,10 @@ class EmbeddedGlance:
                             self.database_url)
         deadline = time.monotonic() + timeout
         try:
+            on_phase('creating its database (glance-manage db_sync)')
             self._db_sync(timeout)
+            self._sqlite_wal()
+            on_phase('loading Glance in gunicorn')
             self._spawn()
             self._wait_healthy(deadline)
         except Exception as exc:
@@ -116,6 +135,21 @@ class EmbeddedGlance:
             subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=log,
                            stderr=subprocess.STDOUT, env=self._env(),
                            cwd=self.workdir, timeout=timeout, check=True)
+
+    def _sqlite_wal(self):
+        """Put the SQLite database in write-ahead-log mode.
+
+        The mode is stored in the file, so glance-api's connections use it:
+        status polls then read without blocking the import task's writes,
+        which otherwise fail with "database is locked" on a loaded machine.
+        SQLite still serves one writer at a time: concurrency claims are
+        measured on PostgreSQL.
+        """
+        if self.database_url is not None:
+            return
+        with contextlib.closing(sqlite3.connect(
+                self.layout.sqlite_path)) as db:
+            db.execute('PRAGMA journal_mode=WAL')
 
     def _spawn(self):
         cmd = _tool(self.python, 'gunicorn', 'gunicorn') + [

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The contract every compression engine fulfils."""
 
 import abc
@@ -30,7 +42,11 @@ class Decoder(typing.Protocol):
     """One member or frame of a decompression, with bounded output per call.
 
     The interface of ``bz2.BZ2Decompressor`` and ``lzma.LZMADecompressor``;
-    zlib-style objects are adapted by ``zlib_api.ZlibDecoder``.
+    zlib-style objects are adapted by ``zlib_api.ZlibDecoder``. Once ``eof``
+    is true, ``unused_data`` is exactly the end of the input it was given
+    that lies past the member: the pump resumes there without a copy. Its
+    memory must not grow with what a header claims; see
+    ``[accel_decompress] max_decoder_memory``.
     """
 
     eof: bool

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """zstd through the ``zstandard`` package: multi-threaded compression.
 
 zstandard's streaming decompressor returns everything a piece of input
@@ -6,9 +18,15 @@ memory. ``ZstdDecoder`` walks the frame format itself and feeds the library
 one block at a time: a zstd block never expands beyond 128 KiB, which bounds
 what one call returns. Skippable frames (pzstd writes one before every
 frame) are passed over as they stream, never buffered.
+
+Decoder memory is the frame's window, which its header names (up to 2 GiB
+for ``zstd --long=31``, more in theory): a frame whose window is larger than
+``[accel_decompress] max_decoder_memory`` is refused before libzstd
+allocates it, and libzstd is given the same limit.
 """
 
 from glance_accel_import.engines import base
+from glance_accel_import import exception
 from glance_accel_import import formats
 from glance_accel_import import opts
 
@@ -43,6 +61,26 @@ def frame_header_size(head):
             + content_size)
 
 
+#: The largest window libzstd decodes (ZSTD_WINDOWLOG_MAX on 64 bits).
+MAX_WINDOW = 1 << 31
+
+
+def window_size(head):
+    """The window, in bytes, that the frame header ``head`` asks for.
+
+    RFC 8878, 3.1.1.1.2: a single-segment frame's window is its content;
+    otherwise the Window_Descriptor gives an exponent and a mantissa.
+    """
+    descriptor = head[4]
+    if descriptor >> 5 & 1:
+        field = _CONTENT_SIZE_BYTES[descriptor >> 6] or 1
+        start = 5 + _DICT_ID_BYTES[descriptor & 3]
+        size = int.from_bytes(head[start:start + field], 'little')
+        return size + 256 if field == 2 else size
+    base_size = 1 << (10 + (head[5] >> 3))
+    return base_size + base_size // 8 * (head[5] & 7)
+
+
 def block_extent(head):
     """(bytes the block at ``head`` spans, is last) or None if unknown."""
     if len(head) < 3:
@@ -54,6 +92,14 @@ def block_extent(head):
     return 3 + (1 if kind == _RLE else size), bool(header & 1)
 
 
+#: Blocks a frame may hold whatever their size, and one more per this many
+#: bytes of output: each block costs a pass through this module's Python, so
+#: a frame of empty blocks (3 bytes each) would cost seconds per megabyte.
+#: libzstd writes blocks of 128 KiB, the last one shorter; even with
+#: ``--target-compressed-block-size`` (at least 1340 bytes) they stay above.
+FREE_BLOCKS = 4
+BYTES_PER_BLOCK = 1024
+
 _HEADER, _BLOCK, _CHECKSUM, _SKIP = 'header', 'block', 'checksum', 'skip'
 #: Enough to tell a skippable frame's header from a zstd frame's: the
 #: smallest complete zstd frame is longer, so waiting for it never stalls.
@@ -63,13 +109,17 @@ _FRAME_START_BYTES = 8
 class ZstdDecoder:
     """One zstd frame as a ``base.Decoder``, output bounded per call."""
 
-    def __init__(self):
-        self._dobj = zstandard.ZstdDecompressor().decompressobj()
+    def __init__(self, max_window):
+        self._max_window = max_window
+        self._dobj = zstandard.ZstdDecompressor(
+            max_window_size=min(max_window, MAX_WINDOW)).decompressobj()
         self._input = bytearray()
         self._output = b''
         self._stage = _HEADER
         self._checksum = False
         self._done = False
+        self._blocks = 0
+        self._produced = 0
         self._skip = 0
         self.unused_data = b''
 
@@ -114,7 +164,12 @@ class ZstdDecoder:
             self._skip = skippable - size
             self._stage = _SKIP
             return b''
+        if self._stage == _HEADER:
+            self._check_window(unit)
+        elif self._stage == _BLOCK:
+            self._count_block()
         out = self._dobj.decompress(unit)  # zstandard checks the checksum
+        self._produced += len(out)
         if self._stage == _HEADER:
             self._checksum = bool(unit[4] & 0x04)
             self._stage = _BLOCK
@@ -125,6 +180,20 @@ class ZstdDecoder:
             if not self._checksum:
                 self._finish()
         return out
+
+    def _check_window(self, header):
+        window = window_size(header)
+        if window > self._max_window:
+            raise exception.DecoderMemoryExceeded(
+                formats.ZSTD, self._max_window,
+                'a %d-byte window, larger' % window)
+
+    def _count_block(self):
+        self._blocks += 1
+        if self._blocks > FREE_BLOCKS + self._produced // BYTES_PER_BLOCK:
+            raise exception.TooManyMembers(
+                formats.ZSTD, self._blocks, self._produced, FREE_BLOCKS,
+                BYTES_PER_BLOCK, 'blocks in one frame')
 
     def _finish(self):
         if not self._dobj.eof:
@@ -196,4 +265,4 @@ class ZstdEngine(base.Engine):
             threads=threads if threads > 1 else 0).compressobj()
 
     def new_decoder(self, fmt):
-        return ZstdDecoder()
+        return ZstdDecoder(opts.max_decoder_memory())

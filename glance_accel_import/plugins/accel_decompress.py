@@ -1,59 +1,46 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Import plugin ``accel_decompress``: unpack compressed uploads safely.
 
 List it before ``image_conversion``. A staged payload that is compressed (by
 its leading bytes, whatever its name or container_format) is decompressed into
 a temporary file with an output limit, the plain data is inspected, and only
-then does it replace the staged file. Plain payloads pass untouched.
+then does it replace the staged file. Plain payloads pass untouched. Exactly
+one layer is removed: data still compressed after it is refused (see
+``layers``).
 """
-
-import os
-import typing
 
 from oslo_config import cfg
 from oslo_log import log as logging
 from taskflow.patterns import linear_flow
 
-from glance_accel_import.engines import manager
-from glance_accel_import import exception
 from glance_accel_import import formats
-from glance_accel_import import glance_options
 from glance_accel_import import opts
 from glance_accel_import.plugins import accel_compress
 from glance_accel_import.plugins import base
+from glance_accel_import.plugins import layers
 from glance_accel_import import properties
 from glance_accel_import import quota
 from glance_accel_import import staging
-from glance_accel_import import streams
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 
 
-class _Limit(typing.NamedTuple):
-    size: int
-    error: exception.AccelImportError  # raised when ``size`` is passed
-
-
-def output_limits(context, image_id, upload_size):
-    """Every limit on the decompressed size, each with its own error."""
-    group = getattr(CONF, opts.DECOMPRESS_GROUP)
-    limits = []
-    size_limit = glance_options.or_image_size_cap(group.max_output_size)
-    if size_limit:
-        limits.append(_Limit(size_limit, exception.OutputLimitExceeded(
-            size_limit, 'max_output_size, or image_size_cap')))
-    if group.max_expansion_ratio:
-        ratio_limit = max(upload_size, 1) * group.max_expansion_ratio
-        limits.append(_Limit(ratio_limit, exception.OutputLimitExceeded(
-            ratio_limit, '%d times the upload: max_expansion_ratio'
-            % group.max_expansion_ratio)))
-    remaining = quota.remaining_bytes(context, image_id)
-    if remaining is not None:
-        remaining = max(remaining, 0)
-        limits.append(_Limit(remaining, exception.QuotaExceeded(
-            'the decompressed image would exceed the storage quota of its '
-            'owner (%d bytes left)' % remaining)))
-    return limits
+def _stored_compressed(container_format):
+    """True if accel_compress will store the plain data compressed."""
+    return (container_format == accel_compress.COMPRESSED
+            and accel_compress.is_active())
 
 
 class _DecompressImage(base.StagedDataTask):
@@ -71,10 +58,14 @@ class _DecompressImage(base.StagedDataTask):
         with self.action_wrapper as action:
             disk_format = action.image_disk_format
             container_format = action.image_container_format
-        outcome = self._decompress(fmt, staged)
+        # The quota counts what is stored: for an image accel_compress will
+        # store compressed, that is its output, which it checks.
+        stored_plain = not _stored_compressed(container_format)
+        outcome = layers.unpack(self, fmt, staged, count_quota=stored_plain)
         result = outcome.result
         inspected = self.inspect_work(work, disk_format)
-        quota.enforce_total(self.context, result.bytes_out)
+        if stored_plain:
+            quota.enforce_total(self.context, result.bytes_out)
         staging.replace(work, staged)
         self._record(result, inspected, container_format)
         LOG.info('Image %s decompressed (%s) by engine %s (%s): %d -> %d '
@@ -82,22 +73,8 @@ class _DecompressImage(base.StagedDataTask):
                  outcome.why(), result.bytes_in, result.bytes_out,
                  result.seconds)
 
-    def _decompress(self, fmt, staged):
-        upload_size = os.path.getsize(staged)
-        limits = output_limits(self.context, self.image_id, upload_size)
-        tightest = min(limits, key=lambda limit: limit.size, default=None)
-        try:
-            return self.write_work(
-                upload_size, manager.DECOMPRESS, fmt,
-                lambda engine, out: streams.decompress_file(
-                    engine, fmt, staged, out, self.chunk_size,
-                    limit=tightest.size if tightest else None))
-        except exception.OutputLimitExceeded as exc:
-            raise tightest.error from exc
-
     def _record(self, result, inspected, container_format):
-        keep_compressed = (container_format == accel_compress.COMPRESSED
-                           and accel_compress.is_active())
+        keep_compressed = _stored_compressed(container_format)
         with self.action_wrapper as action:
             action.set_image_attribute(
                 size=result.bytes_out,

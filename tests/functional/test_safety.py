@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Refused imports in a real glance-api (rows of safety-cases.md).
 
 For every refusal: the task message says why, the image is back to
@@ -12,6 +24,7 @@ import subprocess
 from glance_accel_import.embedded import client as gclient
 from tests.functional import test_import_plugins
 from tests.unit import data
+from tests.unit import hostile
 
 MiB = 1024 * 1024
 
@@ -47,6 +60,47 @@ class TestRefusals(RefusalTestBase):
                                      'qcow2', 'compressed')
         self.assertIn('image data is raw but its disk_format is qcow2',
                       message)
+
+
+class TestDecoderMemory(RefusalTestBase):
+    """A header cannot make glance-api allocate more than the option says.
+    """
+
+    def test_xz_declaring_a_huge_dictionary(self):
+        # What took 1.5 GiB of the worker's memory, with less data inside.
+        payload = hostile.xz_declaring(data.real_bytes(4 * MiB), 1536 * MiB)
+        message = self.assertRefused(payload)
+        self.assertIn('xz data needs more memory for its dictionary than the '
+                      'limit of 134217728 bytes set by [accel_decompress] '
+                      'max_decoder_memory', message)
+
+    def test_zstd_long_31(self):
+        payload = hostile.zstd_declaring(data.real_bytes(4 * MiB), 31)
+        message = self.assertRefused(payload)
+        self.assertIn('zstd data needs a 2147483648-byte window, larger than '
+                      'the limit of 134217728 bytes set by [accel_decompress] '
+                      'max_decoder_memory', message)
+        self.assertNotIn('corrupt', message)
+
+
+class TestWorkPerByte(RefusalTestBase):
+    """Members that hold nothing are refused before they cost minutes."""
+
+    def test_a_million_empty_gzip_members(self):
+        message = self.assertRefused(hostile.empty_gzip_members(10 ** 6))
+        self.assertIn('too many gzip members or frames: 65 of them hold only '
+                      '0 bytes', message)
+
+    def test_two_million_zstd_skippable_frames(self):
+        message = self.assertRefused(hostile.skippable_frames(2 * 10 ** 6))
+        self.assertIn('too many zstd members or frames: 65 of them hold only '
+                      '0 bytes', message)
+
+    def test_a_zstd_frame_of_empty_blocks(self):
+        # 15 MB, five million 3-byte blocks: 25 s of CPU before the rule.
+        message = self.assertRefused(hostile.empty_zstd_blocks(5 * 10 ** 6))
+        self.assertIn('too many zstd blocks in one frame: 5 of them hold only '
+                      '0 bytes', message)
 
 
 class TestQuota(RefusalTestBase):

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The contract every installed engine passes, on real data.
 
 Each engine found under the ``glance_accel_import.engines`` entry point runs
@@ -10,12 +22,16 @@ gives.
 import bz2
 import dataclasses
 import gzip
+import hashlib
 import io
 import lzma
 import shutil
 import subprocess
+import time
 import typing
 
+from oslo_config import cfg
+from oslo_config import fixture as config_fixture
 import testscenarios
 import testtools
 import zstandard
@@ -24,8 +40,10 @@ from glance_accel_import.engines import manager
 from glance_accel_import.engines import zstd as zstd_engine
 from glance_accel_import import exception
 from glance_accel_import import formats
+from glance_accel_import import opts
 from glance_accel_import import streams
 from tests.unit import data
+from tests.unit import hostile
 from tests.unit import verdict
 
 CHUNK = 64 * 1024
@@ -352,3 +370,215 @@ class ZstdFrameWalkTest(testtools.TestCase):
                                  check=True).stdout
         self.assertIsNotNone(formats.skippable_frame_size(payload))
         self.assertEqual(plain, self.decompress(payload))
+
+
+def _reading(fmt):
+    """The engines available here that decompress ``fmt``."""
+    return {name: engine for name, engine in ENGINES.items()
+            if fmt in engine.reads and engine.probe().available}
+
+
+class DecoderMemoryTest(testtools.TestCase):
+    """A header cannot make us allocate more than max_decoder_memory."""
+
+    def setUp(self):
+        super().setUp()
+        opts.register_opts(cfg.CONF)
+        self.conf = self.useFixture(config_fixture.Config()).conf
+        self.plain = data.real_bytes(200000)
+
+    def decode(self, fmt, payload, read_size=None):
+        for name, engine in _reading(fmt).items():
+            yield name, verdict.decompress_verdict(engine, fmt, payload,
+                                                   CHUNK, read_size=read_size)
+
+    def assertRefused(self, fmt, payload, need, read_size=None):
+        for name, engine in _reading(fmt).items():
+            src = io.BytesIO(payload)
+            if read_size:
+                src = verdict.ShortReads(src, read_size)
+            exc = self.assertRaises(
+                exception.DecoderMemoryExceeded, engine.decompress, fmt,
+                streams.Reader(src), streams.Sink(io.BytesIO()), CHUNK)
+            self.assertEqual(
+                '%s data needs %s than the limit of 134217728 bytes set by '
+                '[accel_decompress] max_decoder_memory' % (fmt, need),
+                str(exc), name)
+
+    def assertDecoded(self, fmt, payload):
+        expected = ('ok', hashlib.sha256(self.plain).hexdigest(),
+                    len(self.plain))
+        for name, result in self.decode(fmt, payload):
+            self.assertEqual(expected, result, name)
+
+    def test_xz_with_a_huge_dictionary_is_refused(self):
+        # The 7 MB upload that took 1.5 GiB of Glance's memory declared
+        # this; liblzma allocates what the header says.
+        payload = hostile.xz_declaring(self.plain, 1536 * hostile.MiB)
+        self.assertLess(len(payload), 100000)
+        if shutil.which('xz'):  # a valid stream: xz decodes it
+            self.assertEqual(self.plain, subprocess.run(
+                ['xz', '-dc'], input=payload, stdout=subprocess.PIPE,
+                check=True).stdout)
+        self.assertRefused(formats.XZ, payload,
+                           'more memory for its dictionary')
+
+    def test_xz_presets_are_accepted(self):
+        # xz -9 and -9e use a 64 MiB dictionary.
+        self.assertDecoded(formats.XZ, hostile.xz_declaring(
+            self.plain, 64 * hostile.MiB))
+
+    def test_the_xz_limit_is_the_option(self):
+        payload = hostile.xz_declaring(self.plain, 192 * hostile.MiB)
+        self.assertRefused(formats.XZ, payload,
+                           'more memory for its dictionary')
+        self.conf.set_override('max_decoder_memory', 256 * hostile.MiB,
+                               group=opts.DECOMPRESS_GROUP)
+        self.assertDecoded(formats.XZ, payload)
+
+    def test_zstd_long_31_is_refused_as_too_large_not_corrupt(self):
+        payload = hostile.zstd_declaring(self.plain, 31)
+        if shutil.which('zstd'):  # valid: zstd decodes it with --long=31
+            self.assertEqual(self.plain, subprocess.run(
+                ['zstd', '-dc', '--long=31'], input=payload,
+                stdout=subprocess.PIPE, check=True).stdout)
+        for read_size in (None, 1, 5):
+            self.assertRefused(formats.ZSTD, payload,
+                               'a 2147483648-byte window, larger', read_size)
+
+    def test_real_zstd_long_31_output_is_refused(self):
+        if shutil.which('zstd') is None:
+            self.skipTest('the zstd command is not installed (Debian '
+                          'package zstd)')
+        # From a pipe, so zstd cannot shrink the window to the input size.
+        payload = subprocess.run(['zstd', '-q', '--long=31', '-c'],
+                                 input=self.plain, stdout=subprocess.PIPE,
+                                 check=True).stdout
+        self.assertEqual(2 ** 31, zstd_engine.window_size(payload))
+        self.assertRefused(formats.ZSTD, payload,
+                           'a 2147483648-byte window, larger')
+
+    def test_zstd_defaults_are_accepted(self):
+        # zstd --long and --ultra -22 use a 128 MiB window.
+        self.assertDecoded(formats.ZSTD,
+                           hostile.zstd_declaring(self.plain, 27))
+
+    def test_the_zstd_limit_is_the_same_option(self):
+        payload = hostile.zstd_declaring(self.plain, 28)
+        self.assertRefused(formats.ZSTD, payload,
+                           'a 268435456-byte window, larger')
+        self.conf.set_override('max_decoder_memory', 256 * hostile.MiB,
+                               group=opts.DECOMPRESS_GROUP)
+        self.assertDecoded(formats.ZSTD, payload)
+        self.conf.set_override('max_decoder_memory', hostile.MiB,
+                               group=opts.DECOMPRESS_GROUP)
+        for name, result in self.decode(formats.ZSTD, _zstd_compress(
+                self.plain + bytes(hostile.MiB) + self.plain, level=19)):
+            self.assertEqual(('error', 'DecoderMemoryExceeded'), result,
+                             name)
+
+    def test_window_sizes_read_from_headers(self):
+        frames = {
+            # single segment: the window is the content size
+            _zstd_compress(b'abc' * 100): 300,
+            hostile.zstd_declaring(b'abc', 20): 2 ** 20,
+            # exponent 17, mantissa 3: 2**27 + 3 * 2**24
+            b'\x28\xb5\x2f\xfd\x04\x8b': 2 ** 27 + 3 * 2 ** 24,
+        }
+        for frame, window in frames.items():
+            self.assertEqual(window, zstd_engine.window_size(frame))
+
+
+class MemberCountTest(testtools.TestCase):
+    """Work follows the data: members that hold nothing are refused early.
+    """
+
+    def assertRefusedEarly(self, fmt, payload):
+        for name, engine in _reading(fmt).items():
+            reader = streams.Reader(io.BytesIO(payload))
+            start = time.process_time()
+            exc = self.assertRaises(
+                exception.TooManyMembers, engine.decompress, fmt, reader,
+                streams.Sink(io.BytesIO()), CHUNK)
+            self.assertLess(time.process_time() - start, 5, name)
+            # Refused after reading at most one chunk, not the whole upload.
+            self.assertLessEqual(reader.bytes_read, CHUNK + 16, name)
+            self.assertIn('too many %s members or frames: 65 of them hold '
+                          'only 0 bytes' % fmt, str(exc))
+
+    def test_a_million_empty_gzip_members(self):
+        self.assertRefusedEarly(formats.GZIP,
+                                hostile.empty_gzip_members(10 ** 6))
+
+    def test_two_million_zstd_skippable_frames(self):
+        self.assertRefusedEarly(formats.ZSTD, hostile.skippable_frames(
+            2 * 10 ** 6))
+
+    def test_a_million_empty_zstd_blocks(self):
+        # Blocks are walked in Python: 5 us each, 28 s for 16 MB of them.
+        payload = hostile.empty_zstd_blocks(10 ** 6)
+        self.assertEqual(b'', zstandard.ZstdDecompressor().decompressobj()
+                         .decompress(payload))
+        for name, engine in _reading(formats.ZSTD).items():
+            reader = streams.Reader(io.BytesIO(payload))
+            exc = self.assertRaises(
+                exception.TooManyMembers, engine.decompress, formats.ZSTD,
+                reader, streams.Sink(io.BytesIO()), CHUNK)
+            self.assertLessEqual(reader.bytes_read, CHUNK, name)
+            self.assertEqual(
+                'too many zstd blocks in one frame: 5 of them hold only 0 '
+                'bytes; a disk image has at most 4 plus one per 1024 bytes '
+                'of data', str(exc))
+
+    def test_empty_bzip2_and_xz_streams(self):
+        self.assertRefusedEarly(formats.BZIP2, bz2.compress(b'') * 10 ** 5)
+        self.assertRefusedEarly(formats.XZ, lzma.compress(b'') * 10 ** 5)
+
+    def test_members_allowed_in_proportion_to_their_data(self):
+        # QAT's smallest buffer: one member per 4096 bytes, then as many
+        # empty members as any writer would add, and the free allowance.
+        plain = data.real_bytes(4096 * 300)
+        payload = b''.join(gzip.compress(plain[i:i + 4096], mtime=0)
+                           for i in range(0, len(plain), 4096))
+        payload += hostile.empty_gzip_members(streams.FREE_MEMBERS)
+        for name, engine in _reading(formats.GZIP).items():
+            out = io.BytesIO()
+            engine.decompress(formats.GZIP,
+                              streams.Reader(io.BytesIO(payload)),
+                              streams.Sink(out), CHUNK)
+            self.assertEqual(plain, out.getvalue(), name)
+            self.assertRaises(
+                exception.TooManyMembers, engine.decompress, formats.GZIP,
+                streams.Reader(io.BytesIO(
+                    payload + hostile.empty_gzip_members(1))),
+                streams.Sink(io.BytesIO()), CHUNK)
+
+    def test_input_given_to_decoders_is_proportional_to_the_payload(self):
+        # Each member used to be handed the rest of the chunk, which its
+        # decoder copied out again when the member ended: work grew with
+        # members times chunk size. Count what decoders are given.
+        given = []
+
+        class Counting:
+            def __init__(self, decoder):
+                self._decoder = decoder
+
+            def __getattr__(self, name):
+                return getattr(self._decoder, name)
+
+            def decompress(self, data, max_length):
+                given.append(len(data))
+                return self._decoder.decompress(data, max_length)
+
+        plain = data.real_bytes(2 * hostile.MiB)
+        payload = b''.join(gzip.compress(plain[i:i + 4096], mtime=0)
+                           for i in range(0, len(plain), 4096))
+        for name, engine in _reading(formats.GZIP).items():
+            del given[:]
+            out = io.BytesIO()
+            streams.decode(lambda: Counting(engine.new_decoder('gzip')),
+                           engine.decode_errors, formats.GZIP,
+                           streams.Reader(io.BytesIO(payload)),
+                           streams.Sink(out), hostile.MiB)
+            self.assertEqual(plain, out.getvalue())
+            self.assertLess(sum(given), 4 * len(payload), name)

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Both import plugins, run as Glance runs them, against real files.
 
 Glance's ImportActionWrapper is replaced by ``fakes.FakeActionWrapper``;
@@ -309,10 +321,33 @@ class CompressTest(PluginTestBase):
         self.assertEqual(plain, gzip.decompress(self.staged_bytes()))
         self.assertEqual('compressed', self.wrapper.image.container_format)
 
-    def test_already_compressed_payload_kept(self):
-        payload = gzip.compress(data.real_bytes(10000))
-        self.run_task(payload)
+    def test_compressed_payload_unpacked_and_measured(self):
+        # accel_decompress did not run: the upload's one layer is removed
+        # with the same limits and checks, so size and virtual size are
+        # measured, never taken from the upload.
+        plain = data.real_bytes(100000) + bytes(400000)
+        self.run_task(lzma.compress(plain))
+        self.assertEqual(plain, gzip.decompress(self.staged_bytes()))
+        image = self.wrapper.image
+        self.assertEqual(len(plain), image.virtual_size)
+        self.assertEqual(len(self.staged_bytes()), image.size)
+        props = image.extra_properties
+        self.assertEqual('xz', props[properties.UPLOAD_COMPRESSION])
+        self.assertEqual('gzip', props[properties.COMPRESSION_FORMAT])
+        self.assertEqual(str(len(plain)), props[properties.UNCOMPRESSED_SIZE])
+        self.assertEqual([IMAGE_ID], self.staging_files())
+
+    def test_compressed_payload_within_limits(self):
+        self.conf.set_override('max_output_size', 1024 * 1024,
+                               group=opts.DECOMPRESS_GROUP)
+        payload = gzip.compress(bytes(8 * 1024 * 1024))
+        self.stage(payload)
+        task = self.flow_task(accel_compress, fakes.FakeImage(
+            IMAGE_ID, 'raw', 'compressed'))
+        self.assertRaises(exception.OutputLimitExceeded, task.execute,
+                          self.file_uri)
         self.assertEqual(payload, self.staged_bytes())
+        self.assertEqual([IMAGE_ID], self.staging_files())
 
     def test_disabled(self):
         self.conf.set_override('enabled', False, group=opts.COMPRESS_GROUP)

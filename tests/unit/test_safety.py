@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Hostile and broken uploads (shared/notes/safety-cases.md), row by row.
 
 Each test names its row. The plugins run for real on real files; only
@@ -22,6 +34,7 @@ from glance_accel_import.plugins import accel_compress
 from glance_accel_import.plugins import accel_decompress
 from tests.unit import data
 from tests.unit import fakes
+from tests.unit import hostile
 from tests.unit import test_plugins
 
 MiB = 1024 * 1024
@@ -88,6 +101,27 @@ class SafetyTest(test_plugins.PluginTestBase):
         self.assertLess(peak_kib, 256 * 1024)
         self.assertFalse(os.path.exists(bomb + '.out'))
 
+    def test_xz_dictionary_over_max_decoder_memory(self):
+        payload = hostile.xz_declaring(data.real_bytes(MiB), 1536 * MiB)
+        message = self.refuse(payload, exception.DecoderMemoryExceeded)
+        self.assertEqual('xz data needs more memory for its dictionary than '
+                         'the limit of 134217728 bytes set by '
+                         '[accel_decompress] max_decoder_memory', message)
+
+    def test_zstd_window_over_max_decoder_memory(self):
+        self.conf.set_override('max_decoder_memory', 64 * MiB,
+                               group=opts.DECOMPRESS_GROUP)
+        payload = hostile.zstd_declaring(data.real_bytes(MiB), 27)
+        message = self.refuse(payload, exception.DecoderMemoryExceeded)
+        self.assertEqual('zstd data needs a 134217728-byte window, larger '
+                         'than the limit of 67108864 bytes set by '
+                         '[accel_decompress] max_decoder_memory', message)
+
+    def test_empty_gzip_members_refused_early(self):
+        message = self.refuse(hostile.empty_gzip_members(10 ** 6),
+                              exception.TooManyMembers)
+        self.assertIn('65 of them hold only 0 bytes', message)
+
     def test_row02_lying_isize_is_not_trusted(self):
         plain = data.real_bytes(4 * MiB)
         payload = bytearray(gzip.compress(plain))
@@ -122,10 +156,26 @@ class SafetyTest(test_plugins.PluginTestBase):
                     module=accel_compress, disk_format='qcow2',
                     container_format='compressed')
 
-    def test_row07_exactly_one_layer_removed(self):
+    def test_row07_nested_compression_refused(self):
+        # One layer is removed, never a second: data still compressed after
+        # it is refused, so a few KB cannot hide any size.
         inner = gzip.compress(data.real_bytes(MiB))
-        stored = self.accept(gzip.compress(inner))
-        self.assertEqual(inner, stored)
+        message = self.refuse(gzip.compress(inner), exception.ImageRejected)
+        self.assertIn('nested compression: the data inside the gzip layer '
+                      'is itself compressed (gzip)', message)
+
+    def test_row07_nested_refused_by_accel_compress_alone(self):
+        self.conf.set_override('image_import_plugins', ['accel_compress'],
+                               group='image_import_opts')
+        inner = gzip.compress(data.real_bytes(MiB))
+        self.stage(gzip.compress(inner))
+        task = self.flow_task(accel_compress, fakes.FakeImage(
+            test_plugins.IMAGE_ID, 'raw', 'compressed'))
+        exc = self.assertRaises(exception.ImageRejected, task.execute,
+                                self.file_uri)
+        self.assertIn('nested compression', str(exc))
+        self.assertEqual([test_plugins.IMAGE_ID], self.staging_files())
+        self.assertReverted(task)
 
     def test_row10_vmdk_monolithic_flat(self):
         if not data.have_qemu_img():

@@ -1,0 +1,70 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Scenario c: a ``compressed`` image Cinder cannot use fails gracefully.
+
+The blueprint's own case: creating a volume from a ``compressed`` image
+whose data is not gzip must put the volume in ``error`` with a user message,
+leave nothing in the volume host's conversion directory, and cinder-volume
+must go on serving.
+"""
+
+import os
+
+from tests.cloud import base
+
+CONVERSION_DIR = os.path.join(base.CLOUD_DIR, 'data', 'cinder', 'conversion')
+
+
+class TestBadCompressedImage(base.CloudTestCase):
+
+    def plain_upload(self, payload, container_format):
+        image = self.alpha.image.post('/images', json={
+            'name': 'scenario-c', 'disk_format': 'raw',
+            'container_format': container_format}).json()
+        self.delete_image_later(image['id'])
+        response = self.alpha.image.put(
+            '/images/%s/file' % image['id'], data=payload,
+            headers={'Content-Type': 'application/octet-stream'})
+        self.assertEqual(204, response.status_code, response.text)
+        return self.wait_image_active(image['id'])
+
+    def test_not_gzip_fails_cleanly(self):
+        before = set(os.listdir(CONVERSION_DIR))
+        image = self.plain_upload(b'not gzip at all ' * 4096, 'compressed')
+
+        volume = self.alpha.block_storage.create_volume(
+            size=1, image_id=image.id, name='scenario-c')
+        self.delete_volume_later(volume)
+        volume = self.alpha.block_storage.wait_for_status(
+            volume, status='error', failures=['available'], interval=3,
+            wait=600)
+        self.assertEqual('error', volume.status)
+
+        # User messages need API microversion 3.3.
+        listed = self.alpha.block_storage.get(
+            '/messages', microversion='3.3').json()['messages']
+        messages = [m['user_message'] for m in listed
+                    if m['resource_uuid'] == volume.id]
+        # Known gap in Cinder 29: ImageUnacceptable ("Unsupported compressed
+        # image format found") fails the volume without a user message;
+        # the reason is only in cinder-volume's log.  When that is fixed,
+        # expectFailure fails and this becomes a plain assertion.
+        self.expectFailure('Cinder 29 records no user message for an '
+                           'unacceptable image', self.assertTrue, messages)
+        self.assertEqual(before, set(os.listdir(CONVERSION_DIR)))
+
+        # cinder-volume goes on serving: an empty volume still works.
+        fine = self.alpha.block_storage.create_volume(size=1,
+                                                      name='scenario-c-ok')
+        self.delete_volume_later(fine)
+        self.assertEqual('available', self.wait_volume(fine).status)
