@@ -22,6 +22,9 @@ have git || missing+=(git)
 # The load test runs Glance on a PostgreSQL server it starts itself.
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 have patch || missing+=(patch)  # tools/cinder-env.sh applies contrib/cinder
+# tests/clients/test_horizon_ui.py drives Horizon in a real browser.
+have chromium || missing+=(chromium)
+have chromedriver || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing system packages: ${missing[*]}"
     sudo_cmd=""
