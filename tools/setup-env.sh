@@ -33,7 +33,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# QATzip's qzip lets the real-tool tests run (tests/unit/test_qat_real_qzip.py).
+# QATzip's qzip lets the real-tool tests run
+# (tests/unit/engines/test_qat_real_qzip.py).
 # Debian ships it from 13 (trixie); on older releases apt has no candidate
 # and those tests skip, saying so. Checked once per checkout (.venv stamp).
 qatzip_candidate() {

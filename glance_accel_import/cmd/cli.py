@@ -157,14 +157,14 @@ def _engines(args, engines):
 
 def _demo(args, engines):
     require_extra('demo', 'demo')
-    from glance_accel_import import demo
+    from glance_accel_import.devtools import demo
     return demo.run(args)
 
 
 def _bench(args, engines):
     if args.chart:
         require_extra('bench', 'bench --chart')
-    from glance_accel_import import bench
+    from glance_accel_import.devtools import bench
     return bench.run(args)
 
 

@@ -20,7 +20,7 @@ import sys
 import fixtures
 from testtools import content
 
-from glance_accel_import.embedded import server
+from glance_accel_import.devtools.embedded import server
 from tests.functional import base
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(

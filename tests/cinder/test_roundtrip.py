@@ -22,7 +22,7 @@ real tools Cinder calls.
 import gzip
 import os
 
-from glance_accel_import import diskimage
+from glance_accel_import.devtools import diskimage
 from glance_accel_import import properties
 from tests.cinder import base
 from tests.unit import data

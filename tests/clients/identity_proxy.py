@@ -13,7 +13,8 @@
 """An HTTP proxy that adds identity headers, in place of Keystone.
 
 The test glance-api trusts the identity headers that keystonemiddleware
-would set after checking a token (see glance_accel_import.embedded.server).
+would set after checking a token (see
+glance_accel_import.devtools.embedded.server).
 Clients that speak to it without Keystone (``--os-auth-type none``) send no
 such headers, and their command lines cannot add any. This proxy forwards
 every request to glance-api with the headers added, and streams request
@@ -28,7 +29,7 @@ import http.server
 import threading
 import urllib.parse
 
-from glance_accel_import.embedded import server
+from glance_accel_import.devtools.embedded import server
 
 CHUNK = 1024 * 1024
 #: Per-connection headers (RFC 9110 7.6.1); never forwarded.

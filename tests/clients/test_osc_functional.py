@@ -29,8 +29,8 @@ import json
 import os
 import subprocess
 
-from glance_accel_import import diskimage
-from glance_accel_import.embedded import client as gclient
+from glance_accel_import.devtools import diskimage
+from glance_accel_import.devtools.embedded import client as gclient
 from glance_accel_import import properties
 from tests.clients import base
 from tests.clients import identity_proxy

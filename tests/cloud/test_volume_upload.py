@@ -26,7 +26,7 @@ import tempfile
 import zlib
 
 from glance_accel_import import digests
-from glance_accel_import import diskimage
+from glance_accel_import.devtools import diskimage
 from glance_accel_import import properties
 from tests.cloud import base
 

@@ -35,7 +35,7 @@ class GlanceFunctionalTest(testtools.TestCase):
         except ImportError:
             self.skipTest('functional tests need a real glance-api: '
                           'glance is not installed')
-        from glance_accel_import.embedded import server
+        from glance_accel_import.devtools.embedded import server
 
         workdir = self.useFixture(fixtures.TempDir()).path
         self.glance = server.EmbeddedGlance(

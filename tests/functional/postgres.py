@@ -27,7 +27,7 @@ import subprocess
 
 import fixtures
 
-from glance_accel_import.embedded import server
+from glance_accel_import.devtools.embedded import server
 
 
 def find_bindir():

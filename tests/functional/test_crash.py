@@ -31,7 +31,7 @@ import time
 
 from glanceclient import exc as glance_exc
 
-from glance_accel_import.embedded import client as gclient
+from glance_accel_import.devtools.embedded import client as gclient
 from tests.functional import test_qat_import
 from tests.unit import data
 

@@ -18,7 +18,7 @@ If these fail, the plugin tests cannot tell anything about the plugins.
 import hashlib
 import os
 
-from glance_accel_import.embedded import client as gclient
+from glance_accel_import.devtools.embedded import client as gclient
 from tests.functional import base
 
 SIZE = 3 * 1024 * 1024

@@ -22,8 +22,8 @@ import os
 import subprocess
 import time
 
-from glance_accel_import import diskimage
-from glance_accel_import.embedded import client as gclient
+from glance_accel_import.devtools import diskimage
+from glance_accel_import.devtools.embedded import client as gclient
 from glance_accel_import import properties
 from tests.functional import base
 from tests.unit import data

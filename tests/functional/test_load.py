@@ -23,7 +23,7 @@ import hashlib
 import os
 import time
 
-from glance_accel_import.embedded import client as gclient
+from glance_accel_import.devtools.embedded import client as gclient
 from glance_accel_import import properties
 from tests.functional import postgres
 from tests.functional import test_import_plugins

@@ -22,7 +22,7 @@ compression is refused, a single layer is verified before it is stored.
 import gzip
 import zlib
 
-from glance_accel_import.embedded import client as gclient
+from glance_accel_import.devtools.embedded import client as gclient
 from glance_accel_import import properties
 from tests.functional import test_import_plugins
 from tests.unit import data

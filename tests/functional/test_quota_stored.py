@@ -21,7 +21,7 @@ is counted by its plain size.
 import gzip
 import os
 
-from glance_accel_import.embedded import client as gclient
+from glance_accel_import.devtools.embedded import client as gclient
 from glance_accel_import import properties
 from tests.functional import test_import_plugins
 from tests.unit import data

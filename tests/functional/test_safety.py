@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Refused imports in a real glance-api (rows of safety-cases.md).
+"""Refused imports in a real glance-api (rows of doc/security.rst's table).
 
 For every refusal: the task message says why, the image is back to
 ``queued`` with its store marked failed, staging is empty and nothing was
@@ -21,7 +21,7 @@ import gzip
 import os
 import subprocess
 
-from glance_accel_import.embedded import client as gclient
+from glance_accel_import.devtools.embedded import client as gclient
 from tests.functional import test_import_plugins
 from tests.unit import data
 from tests.unit import hostile

@@ -26,7 +26,7 @@ busy, which would read as a refusal.
 
 import gzip
 
-from glance_accel_import.embedded import client as gclient
+from glance_accel_import.devtools.embedded import client as gclient
 from tests.functional import postgres
 from tests.functional import test_import_plugins
 from tests.unit import disk_images

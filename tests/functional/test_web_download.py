@@ -31,7 +31,7 @@ import gzip
 import http.server
 import threading
 
-from glance_accel_import.embedded import client as gclient
+from glance_accel_import.devtools.embedded import client as gclient
 from tests.functional import test_import_plugins
 from tests.unit import data
 

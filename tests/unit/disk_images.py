@@ -23,7 +23,7 @@ import os
 import shutil
 import subprocess
 
-from glance_accel_import import diskimage
+from glance_accel_import.devtools import diskimage
 from tests.unit import data
 
 MiB = 1024 * 1024

@@ -25,7 +25,7 @@ import sys
 import fixtures
 import testtools
 
-from glance_accel_import.bench import runner
+from glance_accel_import.devtools.bench import runner
 from tests.unit import data
 
 MiB = 1024 * 1024

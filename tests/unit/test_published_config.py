@@ -30,8 +30,8 @@ import fixtures
 from oslo_config import cfg
 import testtools
 
-from glance_accel_import import demo
-from glance_accel_import.embedded import config as embedded_config
+from glance_accel_import.devtools import demo
+from glance_accel_import.devtools.embedded import config as embedded_config
 from glance_accel_import import opts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(

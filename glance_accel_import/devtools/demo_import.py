@@ -21,8 +21,8 @@ plugins report nothing else while they work). Progress never moves back.
 import os
 import time
 
-from glance_accel_import.embedded import client as glance_client
-from glance_accel_import import progress
+from glance_accel_import.devtools.embedded import client as glance_client
+from glance_accel_import.devtools import progress
 from glance_accel_import import properties
 
 

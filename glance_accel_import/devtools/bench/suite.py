@@ -19,7 +19,7 @@ import plugins call), so start-up costs count for everybody.
 
 import os
 
-from glance_accel_import.bench import runner
+from glance_accel_import.devtools.bench import runner
 from glance_accel_import import digests
 from glance_accel_import import formats
 

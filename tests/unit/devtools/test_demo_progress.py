@@ -18,8 +18,8 @@ import time
 import fixtures
 import testtools
 
-from glance_accel_import import demo_output
-from glance_accel_import import progress
+from glance_accel_import.devtools import demo_output
+from glance_accel_import.devtools import progress
 
 
 class VerdictTest(testtools.TestCase):

@@ -37,12 +37,12 @@ import shutil
 import tempfile
 import time
 
-from glance_accel_import import demo_output as out
-from glance_accel_import import demo_parts
+from glance_accel_import.devtools import demo_output as out
+from glance_accel_import.devtools import demo_parts
 from glance_accel_import import digests
-from glance_accel_import import diskimage
-from glance_accel_import.embedded import server
-from glance_accel_import import progress
+from glance_accel_import.devtools import diskimage
+from glance_accel_import.devtools.embedded import server
+from glance_accel_import.devtools import progress
 from glance_accel_import import streams
 
 MiB = out.MiB

@@ -25,7 +25,7 @@ import testtools
 
 from glance_accel_import.engines import manager
 from tests.unit import qat_fakes
-from tests.unit.test_cli import run_cli
+from tests.unit.cmd.test_cli import run_cli
 
 
 class EnginesListTest(testtools.TestCase):

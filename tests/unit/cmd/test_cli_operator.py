@@ -32,7 +32,7 @@ import testtools
 from glance_accel_import.cmd import cli
 from glance_accel_import import opts
 from tests.unit import data
-from tests.unit.test_cli import run_cli
+from tests.unit.cmd.test_cli import run_cli
 
 
 def _one_error_line(test, result, code, *expected):
@@ -415,7 +415,7 @@ class InstallingTest(testtools.TestCase):
         import_names = {'oslo.config': 'oslo_config', 'oslo.log': 'oslo_log',
                         'oslo.utils': 'oslo_utils'}
         root = os.path.dirname(os.path.dirname(os.path.dirname(
-            os.path.abspath(__file__))))
+            os.path.dirname(os.path.abspath(__file__)))))
         with open(os.path.join(root, 'requirements.txt')) as f:
             names = [line.split('>')[0].split('=')[0].strip()
                      for line in f if line.strip()

@@ -13,8 +13,12 @@
 """The qat engine against the fake qzip: its output, command line, failures.
 
 The fake qzip (tests/fakes/bin/qzip) reproduces the real tool's behaviour;
-tests/unit/test_qat_real_qzip.py checks the same things against the real
-tool where Debian ships it.
+tests/unit/engines/test_qat_real_qzip.py checks the same things against the
+real tool where Debian ships it. ``QatContractTest`` runs the engine contract
+(tests/unit/engines/test_contract.py) on the same fake host: the device is
+faked at the lowest level (sysfs tree, device nodes, a qzip that behaves like
+the real one); the engine, its probe, its streaming and its verification are
+the real code.
 """
 
 import gzip
@@ -34,6 +38,7 @@ from glance_accel_import import exception
 from glance_accel_import import formats
 from glance_accel_import import streams
 from tests.unit import data
+from tests.unit.engines import test_contract as contract
 from tests.unit import qat_fakes
 
 CHUNK = 64 * 1024
@@ -233,3 +238,15 @@ class SourceErrorTest(testtools.TestCase):
             CHUNK)
         self.assertNotIsInstance(exc, exception.EngineFailed)
         self.assertIn('Input/output error', str(exc))
+
+
+class QatContractTest(contract.EngineContractTest):
+    """The qat engine passes the engine contract on a fake QAT host."""
+
+    scenarios = [('qat-on-fake-host', {'engine_name': 'qat',
+                                       'fmt': formats.GZIP})]
+
+    def setUp(self):
+        self.useFixture(qat_fakes.ReadyQat())
+        super().setUp()
+        self.assertTrue(self.engine.probe().available)

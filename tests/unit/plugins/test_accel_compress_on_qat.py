@@ -21,7 +21,7 @@ from glance_accel_import import properties
 from tests.unit import data
 from tests.unit import fakes
 from tests.unit import qat_fakes
-from tests.unit import test_plugins
+from tests.unit.plugins import test_accel_plugins as test_plugins
 
 
 class QatCompressPluginTest(test_plugins.PluginTestBase):

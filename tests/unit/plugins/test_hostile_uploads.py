@@ -10,12 +10,12 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Hostile and broken uploads (shared/notes/safety-cases.md), row by row.
+"""Hostile and broken uploads (doc/security.rst, bad-input table), by row.
 
 Each test names its row. The plugins run for real on real files; only
 Glance's action wrapper is replaced (see fakes.py). Rows 5, 6 and 18 are
-covered in test_engine_contract.py (every engine, and a differential test
-against the stdlib engine) and test_plugins.py.
+covered in engines/test_contract.py (every engine, and a differential test
+against the stdlib engine) and test_accel_plugins.py.
 """
 
 import gzip
@@ -35,11 +35,11 @@ from glance_accel_import.plugins import accel_decompress
 from tests.unit import data
 from tests.unit import fakes
 from tests.unit import hostile
-from tests.unit import test_plugins
+from tests.unit.plugins import test_accel_plugins as test_plugins
 
 MiB = 1024 * 1024
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
 
 
 class SafetyTest(test_plugins.PluginTestBase):

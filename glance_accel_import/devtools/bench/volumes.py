@@ -22,7 +22,7 @@ import dataclasses
 import os
 import subprocess
 
-from glance_accel_import import diskimage
+from glance_accel_import.devtools import diskimage
 
 MiB = 1024 * 1024
 LARGE_FACTOR = 4

@@ -34,8 +34,8 @@ from glance_accel_import import exception
 from glance_accel_import.hardware import qat as qat_hardware
 from tests.unit import data
 from tests.unit import qat_fakes
-from tests.unit.test_qat_engine import compress
-from tests.unit.test_qat_engine import gzip_members
+from tests.unit.engines.test_qat import compress
+from tests.unit.engines.test_qat import gzip_members
 
 
 def _os_name():

@@ -29,7 +29,7 @@ import time
 import urllib.error
 import urllib.request
 
-from glance_accel_import.embedded import config
+from glance_accel_import.devtools.embedded import config
 
 #: Identity the trusted paste pipeline accepts in place of a Keystone token.
 PROJECT_ID = '5c0de1a2b3c4d5e6f708192a3b4c5d6e'

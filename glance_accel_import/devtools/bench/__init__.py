@@ -22,10 +22,10 @@ import os
 import platform
 import subprocess
 
-from glance_accel_import.bench import report
-from glance_accel_import.bench import runner
-from glance_accel_import.bench import suite
-from glance_accel_import.bench import volumes
+from glance_accel_import.devtools.bench import report
+from glance_accel_import.devtools.bench import runner
+from glance_accel_import.devtools.bench import suite
+from glance_accel_import.devtools.bench import volumes
 from glance_accel_import.engines import manager
 from glance_accel_import import formats
 

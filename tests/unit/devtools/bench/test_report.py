@@ -21,9 +21,9 @@ import os
 import fixtures
 import testtools
 
-from glance_accel_import.bench import report
-from glance_accel_import.bench import runner
-from glance_accel_import.bench import suite
+from glance_accel_import.devtools.bench import report
+from glance_accel_import.devtools.bench import runner
+from glance_accel_import.devtools.bench import suite
 
 MiB = 1024 * 1024
 OURS = suite.ours_name('isal')
