@@ -97,16 +97,15 @@ class Background:
 
 
 class _Digest:
-    """A ``digests`` digest of a stream given as bytes and zero runs (ints).
-    """
+    """A ``digests`` digest of a stream given as bytes and ``ZeroRun``s."""
 
     def __init__(self, kind, background):
         self._hash = digests.new(kind)
         self._worker = Background(self._update) if background else None
 
     def _update(self, piece):
-        if isinstance(piece, int):
-            self._hash.update_zeros(piece)
+        if isinstance(piece, zeros.ZeroRun):
+            self._hash.update_zeros(piece.length)
         else:
             self._hash.update(piece)
 
@@ -168,7 +167,7 @@ class Reader:
         while pos < extents.size:
             start, end = extents.next_data(pos)
             if start > pos:
-                yield start - pos
+                yield zeros.ZeroRun(start - pos)
                 pos = start
                 continue
             data = os.pread(fd, min(size, end - pos), pos)
@@ -188,7 +187,7 @@ class Reader:
             pos += len(data)
 
     def pieces(self, size):
-        """Yield the rest of the file as bytes (data) and ints (zero runs).
+        """Yield the rest of the file as bytes (data) and ``ZeroRun``s.
 
         Each bytes piece is at most ``size`` long; zero runs are merged and
         may be of any length.
@@ -196,20 +195,21 @@ class Reader:
         fd = _seekable_fileno(self._f)
         source = (self._file_pieces(fd, size) if fd is not None
                   else self._stream_pieces(size))
-        zero_run = 0
+        zero_count = 0
         for piece in source:
-            if isinstance(piece, int):
-                zero_run += piece
+            if isinstance(piece, zeros.ZeroRun):
+                zero_count += piece.length
                 continue
-            if zero_run:
-                self._count(zero_run, zero_run)
-                yield zero_run
-                zero_run = 0
-            self._count(piece, len(piece))
-            yield piece
-        if zero_run:
-            self._count(zero_run, zero_run)
-            yield zero_run
+            if zero_count:
+                yield self._counted(zeros.ZeroRun(zero_count))
+                zero_count = 0
+            yield self._counted(piece)
+        if zero_count:
+            yield self._counted(zeros.ZeroRun(zero_count))
+
+    def _counted(self, piece):
+        self._count(piece, len(piece))
+        return piece
 
     def close(self):
         if self._digest is not None:
@@ -246,9 +246,9 @@ class Sink:
             self._f.write(data)
             return
         for piece in zeros.split(data, offset):
-            if isinstance(piece, int):
-                self._hash.update_zeros(piece)
-                self._f.seek(piece, os.SEEK_CUR)
+            if isinstance(piece, zeros.ZeroRun):
+                self._hash.update_zeros(piece.length)
+                self._f.seek(piece.length, os.SEEK_CUR)
             else:
                 self._hash.update(piece)
                 self._f.write(piece)
@@ -284,7 +284,7 @@ def encode(encoder, reader, sink, chunk_size):
     Holes are not read: their zeros come from a shared buffer.
     """
     for piece in reader.pieces(chunk_size):
-        for data in (zeros.zero_chunks(piece) if isinstance(piece, int)
+        for data in (piece.chunks() if isinstance(piece, zeros.ZeroRun)
                      else (piece,)):
             out = encoder.compress(data)
             if out:

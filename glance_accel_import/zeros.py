@@ -18,19 +18,41 @@ are found with ``SEEK_DATA``/``SEEK_HOLE`` without reading them, and all-zero
 blocks of dense files and block devices by one ``memcmp`` per block.
 """
 
+import dataclasses
 import errno
 import os
 import stat
 
+from oslo_utils import units
+
 #: Granularity of zero detection and of holes in sparse output. A multiple
 #: of every common filesystem block size, so holes are real holes.
-BLOCK = 64 * 1024
-_ZERO_BLOCK = bytes(BLOCK)
-_ZERO_CHUNK = bytes(4 * 1024 * 1024)
+ZERO_BLOCK_SIZE = 64 * units.Ki
+_ZERO_BLOCK = bytes(ZERO_BLOCK_SIZE)
+#: One shared buffer that zero runs are read from when bytes are needed.
+_ZERO_CHUNK = bytes(4 * units.Mi)
+
+
+@dataclasses.dataclass(frozen=True)
+class ZeroRun:
+    """``length`` zero bytes, known without holding them.
+
+    A piece of a stream (see ``split`` and ``streams.Reader.pieces``) is
+    either data (bytes) or a ``ZeroRun``: a hole, or all-zero blocks.
+    """
+
+    length: int
+
+    def __len__(self):
+        return self.length
+
+    def chunks(self):
+        """The zeros as a few views of one shared buffer."""
+        return zero_chunks(self.length)
 
 
 def is_zero(data):
-    """True if ``data`` (at most ``BLOCK`` bytes) is all zero bytes."""
+    """True if ``data`` (at most ``ZERO_BLOCK_SIZE`` bytes) is all zeros."""
     return data == _ZERO_BLOCK[:len(data)]
 
 
@@ -43,24 +65,26 @@ def zero_chunks(count):
 
 
 def split(data, offset=0):
-    """Yield ``data`` as pieces: bytes, or an int counting zero bytes.
+    """Yield ``data`` as pieces: bytes, or a ``ZeroRun``.
 
-    Zero detection is per ``BLOCK``, aligned to the absolute ``offset`` of
-    ``data`` in its file, so zero runs line up with filesystem blocks.
+    Zero detection is per ``ZERO_BLOCK_SIZE``, aligned to the absolute
+    ``offset`` of ``data`` in its file, so zero runs line up with filesystem
+    blocks.
     Adjacent pieces of one kind are merged.
     """
     start, kind_zero, pos = 0, None, 0
     end = len(data)
     while pos < end:
-        step = min(BLOCK - (offset + pos) % BLOCK, end - pos)
+        step = min(ZERO_BLOCK_SIZE - (offset + pos) % ZERO_BLOCK_SIZE,
+                   end - pos)
         zero = is_zero(data[pos:pos + step])
         if zero is not kind_zero and pos > start:
-            yield pos - start if kind_zero else data[start:pos]
+            yield ZeroRun(pos - start) if kind_zero else data[start:pos]
             start = pos
         kind_zero = zero
         pos += step
     if end > start:
-        yield end - start if kind_zero else data[start:end]
+        yield ZeroRun(end - start) if kind_zero else data[start:end]
 
 
 def _size(fd):

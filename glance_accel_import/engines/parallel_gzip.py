@@ -30,6 +30,8 @@ import functools
 import struct
 import zlib
 
+from glance_accel_import import zeros
+
 try:
     from isal import isal_zlib
 except ImportError:  # the pure Python combination below is used
@@ -153,11 +155,12 @@ class ParallelGzipWriter:
             self._history = (self._history + bytes(tail))[-WINDOW:]
 
     def _finish_piece(self, piece, deflated):
-        if isinstance(piece, int):
-            for blob in _zero_run_deflate(piece):
+        if isinstance(piece, zeros.ZeroRun):
+            for blob in _zero_run_deflate(piece.length):
                 self._sink.write(blob)
-            self._crc = crc32_combine(self._crc, zero_crc32(piece), piece)
-            self._size += piece
+            self._crc = crc32_combine(self._crc, zero_crc32(piece.length),
+                                      piece.length)
+            self._size += piece.length
         else:
             blob, crc = deflated.result()
             self._sink.write(blob)
@@ -171,9 +174,9 @@ class ParallelGzipWriter:
         with concurrent.futures.ThreadPoolExecutor(self._threads) as pool:
             try:
                 for piece in pieces:
-                    if isinstance(piece, int):
+                    if isinstance(piece, zeros.ZeroRun):
                         pending.append((piece, None))
-                        self._remember(bytes(min(piece, WINDOW)))
+                        self._remember(bytes(min(piece.length, WINDOW)))
                     else:
                         pending.append((piece, pool.submit(
                             self._deflate, piece, self._history)))

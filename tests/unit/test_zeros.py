@@ -41,16 +41,24 @@ def allocated(path):
 class ZeroSplitTest(testtools.TestCase):
 
     def test_pieces_are_aligned_to_the_file_offset(self):
-        block = zeros.BLOCK
+        block = zeros.ZERO_BLOCK_SIZE
         payload = bytes(block - 101) + b'x' + bytes(3 * block)
         pieces = list(zeros.split(payload, offset=100))
         # The first block holds the 'x': data; the three after are zeros.
-        self.assertEqual([payload[:block - 100], 3 * block], pieces)
-        self.assertEqual([len(payload)], list(zeros.split(bytes(
-            len(payload)), offset=7)))
+        self.assertEqual([payload[:block - 100], zeros.ZeroRun(3 * block)],
+                         pieces)
+        self.assertEqual([zeros.ZeroRun(len(payload))], list(zeros.split(
+            bytes(len(payload)), offset=7)))
+
+    def test_a_zero_run_is_not_an_int(self):
+        # A count of zeros is never mistaken for data or a plain number.
+        run = zeros.ZeroRun(5)
+        self.assertNotIsInstance(run, int)
+        self.assertEqual(5, len(run))
+        self.assertEqual(bytes(5), b''.join(run.chunks()))
 
     def test_no_zeros_is_one_piece(self):
-        payload = data.real_bytes(3 * zeros.BLOCK + 5)
+        payload = data.real_bytes(3 * zeros.ZERO_BLOCK_SIZE + 5)
         self.assertEqual([payload], list(zeros.split(payload)))
 
 
@@ -149,7 +157,7 @@ class ZeroAwareFileTest(testtools.TestCase):
             _, packed = self.compress(engine, fmt, path)
             # A file that ends in zeros: the size must still be right.
             with open(path, 'ab') as f:
-                f.truncate(512 * MiB + 3 * zeros.BLOCK + 5)
+                f.truncate(512 * MiB + 3 * zeros.ZERO_BLOCK_SIZE + 5)
             _, packed = self.compress(engine, fmt, path)
             out_path = self.tmp.join('out.raw')
             with open(out_path, 'wb') as out:
