@@ -38,6 +38,8 @@ Two kinds, both SHA-256 based, both fed bytes and zero runs:
 
 import hashlib
 
+from oslo_utils import units
+
 from glance_accel_import import zeros
 
 BLOCK_SHA256 = 'block_sha256'
@@ -45,9 +47,9 @@ SHA256 = 'sha256'
 NONE = 'none'
 KINDS = (BLOCK_SHA256, SHA256, NONE)
 
-#: Block size of ``block_sha256``.
-BLOCK = 4 * 1024 * 1024
-_ZERO_BLOCK_DIGEST = hashlib.sha256(bytes(BLOCK)).digest()
+#: Block size of ``block_sha256`` (not ``zeros.ZERO_BLOCK_SIZE``).
+DIGEST_BLOCK_SIZE = 4 * units.Mi
+_ZERO_BLOCK_DIGEST = hashlib.sha256(bytes(DIGEST_BLOCK_SIZE)).digest()
 #: Whole zero blocks are fed to the outer hash this many digests at a time.
 _ZERO_BATCH = 4096
 
@@ -70,7 +72,7 @@ class Sha256:
 
 
 class BlockSha256:
-    """SHA-256 of the SHA-256 digests of each ``BLOCK`` of the data."""
+    """SHA-256 of the SHA-256 of each ``DIGEST_BLOCK_SIZE`` of the data."""
 
     def __init__(self):
         self._outer = hashlib.sha256()
@@ -85,22 +87,22 @@ class BlockSha256:
     def update(self, data):
         view = memoryview(data)
         while view:
-            step = min(len(view), BLOCK - self._filled)
+            step = min(len(view), DIGEST_BLOCK_SIZE - self._filled)
             self._block.update(view[:step])
             self._filled += step
             view = view[step:]
-            if self._filled == BLOCK:
+            if self._filled == DIGEST_BLOCK_SIZE:
                 self._end_block()
 
     def update_zeros(self, count):
         # Real zeros only up to the next block boundary and after the last
         # one; every whole block in between is one known digest.
         if self._filled:
-            head = min(count, BLOCK - self._filled)
+            head = min(count, DIGEST_BLOCK_SIZE - self._filled)
             for run in zeros.zero_chunks(head):
                 self.update(run)
             count -= head
-        whole, tail = divmod(count, BLOCK)
+        whole, tail = divmod(count, DIGEST_BLOCK_SIZE)
         while whole:
             batch = min(whole, _ZERO_BATCH)
             self._outer.update(_ZERO_BLOCK_DIGEST * batch)

@@ -22,6 +22,10 @@ XZ = 'xz'
 ZIP = 'zip'
 LZ4 = 'lz4'
 
+#: zlib's wbits for a gzip stream: 16 (gzip wrapper, whose CRC32 and length
+#: zlib checks) + 15 (a 32 KiB window). Every gzip decoder here uses it.
+GZIP_WBITS = 16 + 15
+
 
 @dataclasses.dataclass(frozen=True)
 class _Magic:
@@ -41,6 +45,8 @@ _MAGICS = (
 #: Bytes that decide whether a member starts: the longest magic, a
 #: bzip2 header (10) and a skippable frame's header (8).
 HEADER_BYTES = max([len(m.prefix) for m in _MAGICS] + [10, 8])
+#: Bytes read to recognise a magic: every magic and header above fits.
+_DETECT_BYTES = 16
 
 
 def _is_bzip2(head):
@@ -55,6 +61,9 @@ def _is_bzip2(head):
 # decoders skip: magic 0x184D2A50 to 0x184D2A5F, then a 32-bit size. pzstd
 # writes one before every frame.
 _SKIPPABLE_MAGIC_TAIL = b'\x2a\x4d\x18'
+#: The magic's lowest byte is 0x50 to 0x5F: its high nibble is fixed.
+_SKIPPABLE_MAGIC_HIGH_MASK = 0xF0
+_SKIPPABLE_MAGIC_HIGH = 0x50
 _SKIPPABLE_HEADER_BYTES = 8
 #: Formats whose streams may contain skippable frames.
 _WITH_SKIPPABLE = (ZSTD, LZ4)
@@ -65,7 +74,8 @@ _MAX_LEADING_SKIPPABLE = 16
 
 def skippable_frame_size(head):
     """Bytes of the skippable frame ``head`` starts with, or None."""
-    if (len(head) >= _SKIPPABLE_HEADER_BYTES and head[0] & 0xF0 == 0x50
+    if (len(head) >= _SKIPPABLE_HEADER_BYTES
+            and head[0] & _SKIPPABLE_MAGIC_HIGH_MASK == _SKIPPABLE_MAGIC_HIGH
             and head[1:4] == _SKIPPABLE_MAGIC_TAIL):
         return _SKIPPABLE_HEADER_BYTES + int.from_bytes(head[4:8], 'little')
     return None
@@ -84,7 +94,7 @@ def _detect_in(read_at):
     """The format of what ``read_at(offset, size)`` reads, or None."""
     offset = 0
     for _ in range(_MAX_LEADING_SKIPPABLE + 1):
-        head = read_at(offset, 16)
+        head = read_at(offset, _DETECT_BYTES)
         skip = skippable_frame_size(head)
         if skip is None:
             fmt = _detect_magic(head)
@@ -113,7 +123,7 @@ def starts_member(fmt, data):
     """True if ``data`` begins another member or frame of format ``fmt``."""
     if fmt in _WITH_SKIPPABLE and skippable_frame_size(data) is not None:
         return True
-    return _detect_magic(data[:16]) == fmt
+    return _detect_magic(data[:_DETECT_BYTES]) == fmt
 
 
 _GZIP_FHCRC = 0x02

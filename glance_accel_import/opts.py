@@ -16,10 +16,11 @@ Glance reads these from ``glance-image-import.conf`` (or ``glance-api.conf``).
 ``list_opts`` feeds oslo-config-generator, which writes the sample in ``etc/``.
 """
 
-from importlib import metadata
 import os
 
 from oslo_config import cfg
+from oslo_utils import units
+from stevedore import extension
 
 from glance_accel_import import digests
 
@@ -27,11 +28,10 @@ ENGINE_GROUP = 'accel_import'
 DECOMPRESS_GROUP = 'accel_decompress'
 COMPRESS_GROUP = 'accel_compress'
 
-MiB = 1024 * 1024
 #: Smallest and largest ``chunk_size``, bytes.
-CHUNK_SIZE_RANGE = (64 * 1024, 64 * MiB)
+CHUNK_SIZE_RANGE = (64 * units.Ki, 64 * units.Mi)
 #: Every preset of xz (64 MiB dictionary) and zstd (128 MiB window).
-DEFAULT_MAX_DECODER_MEMORY = 128 * MiB
+DEFAULT_MAX_DECODER_MEMORY = 128 * units.Mi
 
 engine_opts = [
     cfg.ListOpt('engine_order',
@@ -106,7 +106,7 @@ Related options:
     * [image_conversion] output_format
 """),
     cfg.IntOpt('free_space_reserve',
-               default=256 * MiB,
+               default=256 * units.Mi,
                min=0,
                help="""
 Free space, in bytes, to leave in the staging area after writing an image.
@@ -123,7 +123,7 @@ Related options:
     * [os_glance_staging_store] filesystem_store_datadir
 """),
     cfg.IntOpt('chunk_size',
-               default=MiB,
+               default=units.Mi,
                min=CHUNK_SIZE_RANGE[0],
                max=CHUNK_SIZE_RANGE[1],
                help="""
@@ -216,7 +216,7 @@ Related options:
 """),
     cfg.IntOpt('max_decoder_memory',
                default=DEFAULT_MAX_DECODER_MEMORY,
-               min=MiB,
+               min=units.Mi,
                help="""
 Most memory, in bytes, that decoding one compressed upload may need for the
 history its format keeps (the xz dictionary, the zstd window).
@@ -355,21 +355,17 @@ def register_opts(conf):
     conf.register_opts(compress_opts, group=COMPRESS_GROUP)
 
 
+#: The entry-point namespace of engines; walked only through stevedore.
 ENGINE_NAMESPACE = 'glance_accel_import.engines'
 
 
 def engine_opts_by_group():
     """Options that installed engines declare (``Engine.options``)."""
-    found = []
-    for ep in metadata.entry_points(group=ENGINE_NAMESPACE):
-        try:
-            engine_class = ep.load()
-        except Exception:  # a broken engine is reported by load_engines
-            continue
-        if getattr(engine_class, 'options', ()):
-            found.append((engine_class.option_group(),
-                          list(engine_class.options)))
-    return found
+    # A broken engine is skipped here and reported by manager.load_engines.
+    classes = extension.ExtensionManager(ENGINE_NAMESPACE,
+                                         invoke_on_load=False)
+    return [(ext.plugin.option_group(), list(ext.plugin.options))
+            for ext in classes if getattr(ext.plugin, 'options', ())]
 
 
 def list_opts():

@@ -28,10 +28,10 @@ compressed is limited by the size cap, the expansion ratio and the staging
 free-space check, not by the storage quota.
 """
 
+from oslo_utils import units
+
 from glance_accel_import import exception
 from glance_accel_import import glance_options
-
-MiB = 1024 * 1024
 
 
 def remaining_bytes(context, image_id):
@@ -59,7 +59,7 @@ def enforce_total(context, size, what='the decompressed image'):
     from glance.quota import keystone as keystone_quota
     try:
         keystone_quota.enforce_image_size_total(
-            context, context.owner, delta=-(-size // MiB))
+            context, context.owner, delta=-(-size // units.Mi))
     except glance_exception.LimitExceeded as exc:
         raise exception.QuotaExceeded(
             '%s (%d bytes) exceeds the image_size_total quota of project '

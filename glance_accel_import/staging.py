@@ -49,10 +49,6 @@ def staged_path(file_uri):
     return file_uri[len(FILE_SCHEME):]
 
 
-def file_uri(path):
-    return FILE_SCHEME + path
-
-
 def work_path(staged, image_id, suffix):
     """Path of our temporary file ``<image_id>.<suffix>`` beside ``staged``."""
     return os.path.join(os.path.dirname(staged), '%s.%s' % (image_id, suffix))

@@ -480,7 +480,8 @@ def decompress_file(engine, fmt, src_path, dst_file, chunk_size, limit=None,
                         sink.hexdigest())
 
 
-def digest_file(path, kind=digests.BLOCK_SHA256, chunk_size=digests.BLOCK):
+def digest_file(path, kind=digests.BLOCK_SHA256,
+                chunk_size=digests.DIGEST_BLOCK_SIZE):
     """The ``kind`` digest of the plain file at ``path``; holes are free."""
     with open(path, 'rb') as f:
         reader = Reader(f, digest=kind)

@@ -29,6 +29,7 @@ import sys
 import traceback
 
 from oslo_config import cfg
+from oslo_utils import units
 
 from glance_accel_import.cmd import config_check
 from glance_accel_import.cmd import config_files
@@ -150,7 +151,7 @@ def _decompress(args, engines):
 
 def _engines(args, engines):
     if args.self_test:
-        return engines_report.self_test(engines, args.sample_mib * opts.MiB,
+        return engines_report.self_test(engines, args.sample_mib * units.Mi,
                                         args.json)
     return engines_report.report(engines, args.json, args.files_read)
 

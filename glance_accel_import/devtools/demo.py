@@ -37,6 +37,8 @@ import shutil
 import tempfile
 import time
 
+from oslo_utils import units
+
 from glance_accel_import.devtools import demo_output as out
 from glance_accel_import.devtools import demo_parts
 from glance_accel_import import digests
@@ -44,8 +46,6 @@ from glance_accel_import.devtools import diskimage
 from glance_accel_import.devtools.embedded import server
 from glance_accel_import.devtools import progress
 from glance_accel_import import streams
-
-MiB = out.MiB
 
 
 def plugin_order():
@@ -73,7 +73,7 @@ def _build_volume(workdir, args):
              out.usual('build', args.image_size_mib))
     with progress.Elapsed('building') as waited:
         copied = diskimage.build_ext4_image(
-            path, args.image_size_mib * MiB, args.source_tree)
+            path, args.image_size_mib * units.Mi, args.source_tree)
         volume = _Volume(path, copied)
     print('  done in %.1f s: %s of files, %s allocated'
           % (waited.seconds, out.mib(copied), out.mib(out.allocated(path))))

@@ -19,7 +19,8 @@ checks into the exit status.
 
 import os
 
-MiB = 1024 * 1024
+from oslo_utils import units
+
 
 #: Seconds each step took on the 2-core development machine (December
 #: 2026, load average about 9 from other jobs: a quiet machine is faster)
@@ -81,7 +82,7 @@ def step(text, seconds):
 
 
 def mib(n):
-    return '%.1f MiB' % (n / MiB)
+    return '%.1f MiB' % (n / units.Mi)
 
 
 def allocated(path):

@@ -22,6 +22,8 @@ import shutil
 import subprocess
 import time
 
+from oslo_utils import units
+
 from glance_accel_import.devtools import demo_import
 from glance_accel_import.devtools import demo_output as out
 from glance_accel_import import digests
@@ -34,8 +36,6 @@ from glance_accel_import import inspection
 from glance_accel_import.devtools import progress
 from glance_accel_import import properties
 from glance_accel_import import streams
-
-MiB = out.MiB
 
 
 def _gzip_qcow2(workdir, volume, image_mib):
@@ -50,7 +50,7 @@ def _gzip_qcow2(workdir, volume, image_mib):
         outcome = fallback.run(
             manager.COMPRESS, formats.GZIP, manager.load_engines(), gz,
             lambda engine, out: streams.compress_file(
-                engine, formats.GZIP, 1, qcow2, out, MiB, digest=None))
+                engine, formats.GZIP, 1, qcow2, out, units.Mi, digest=None))
     print('  done in %.1f s: qcow2 %s -> gzip %s (engine %s)'
           % (waited.seconds, out.mib(os.path.getsize(qcow2)),
              out.mib(os.path.getsize(gz)), outcome.result.engine))
@@ -188,7 +188,7 @@ class _Discard:
 def _decompressed_sha256(path):
     """SHA-256 and size of what ``path`` decompresses to (reference engine)."""
     result = streams.decompress_file(manager.load_engines()['stdlib'],
-                                     formats.GZIP, path, _Discard(), MiB,
+                                     formats.GZIP, path, _Discard(), units.Mi,
                                      digest=digests.SHA256)
     return result.digest, result.bytes_out
 

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 
-MiB = 1024 * 1024
+from oslo_utils import units
 
 
 def default_source_tree():
@@ -76,4 +76,4 @@ def build_ext4_image(path, size, source_tree=None, data_fraction=0.4):
 
 
 if __name__ == '__main__':
-    print(build_ext4_image(sys.argv[1], int(sys.argv[2]) * MiB))
+    print(build_ext4_image(sys.argv[1], int(sys.argv[2]) * units.Mi))

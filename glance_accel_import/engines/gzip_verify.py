@@ -21,17 +21,19 @@ checksum or trailing junk is caught before the output is used.
 
 import zlib
 
+from oslo_utils import units
+
 from glance_accel_import import exception
+from glance_accel_import import formats
 
 try:
     from isal import isal_zlib as _fast_zlib
 except ImportError:  # plain zlib is slower but checks the same things
     _fast_zlib = zlib
 
-GZIP_WBITS = 31
 #: Most bytes one decode step may produce, so memory stays bounded even for
 #: output that expands a thousand times (runs of zeros in disk images).
-STEP = 1024 * 1024
+STEP = units.Mi
 
 
 class GzipVerifier:
@@ -60,7 +62,7 @@ class GzipVerifier:
     def feed(self, data):
         while data:
             if self._decoder is None:
-                self._decoder = self._zlib.decompressobj(GZIP_WBITS)
+                self._decoder = self._zlib.decompressobj(formats.GZIP_WBITS)
             try:
                 self._take(self._decoder.decompress(data, STEP))
                 while self._decoder.unconsumed_tail:

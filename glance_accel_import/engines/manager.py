@@ -26,7 +26,7 @@ LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 opts.register_opts(CONF)
 
-NAMESPACE = 'glance_accel_import.engines'
+NAMESPACE = opts.ENGINE_NAMESPACE
 
 COMPRESS = 'compress'
 DECOMPRESS = 'decompress'

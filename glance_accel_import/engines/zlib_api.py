@@ -21,8 +21,6 @@ from glance_accel_import.engines import parallel_gzip
 from glance_accel_import import formats
 from glance_accel_import import opts
 
-GZIP_WBITS = 31  # 16 (gzip wrapper, CRC32 and length checked) + 15 (window)
-
 
 class ZlibDecoder:
     """Adapt a zlib-style decompressobj to the ``base.Decoder`` interface.
@@ -74,7 +72,8 @@ class ZlibAPIEngine(base.Engine):
 
     def new_encoder(self, fmt, level):
         return self.zlib_module.compressobj(
-            self.native_level(level), self.zlib_module.DEFLATED, GZIP_WBITS)
+            self.native_level(level), self.zlib_module.DEFLATED,
+            formats.GZIP_WBITS)
 
     def compress(self, fmt, level, reader, sink, chunk_size):
         """Block-parallel, zero-aware; see ``parallel_gzip``."""
@@ -84,4 +83,4 @@ class ZlibAPIEngine(base.Engine):
         writer.write_all(reader.pieces(chunk_size))
 
     def new_decoder(self, fmt):
-        return ZlibDecoder(self.zlib_module.decompressobj(GZIP_WBITS))
+        return ZlibDecoder(self.zlib_module.decompressobj(formats.GZIP_WBITS))

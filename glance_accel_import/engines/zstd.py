@@ -25,6 +25,8 @@ for ``zstd --long=31``, more in theory): a frame whose window is larger than
 allocates it, and libzstd is given the same limit.
 """
 
+from oslo_utils import units
+
 from glance_accel_import.engines import base
 from glance_accel_import import exception
 from glance_accel_import import formats
@@ -35,10 +37,37 @@ try:
 except ImportError:  # the probe reports it
     zstandard = None
 
-MAX_BLOCK = 128 * 1024  # Block_Maximum_Size of RFC 8878
+# Field names and values below are RFC 8878's (section 3.1.1).
+MAX_BLOCK = 128 * units.Ki  # Block_Maximum_Size
 _MAGIC = b'\x28\xb5\x2f\xfd'
+#: Offset of the Frame_Header_Descriptor byte, just after the magic.
+_DESCRIPTOR = len(_MAGIC)
+#: Descriptor bits: Content_Checksum_flag, Reserved_bit,
+#: Single_Segment_flag (at bit 5), Frame_Content_Size_flag (bits 6-7) and
+#: Dictionary_ID_flag (bits 0-1).
+_CHECKSUM_FLAG = 0x04
+_RESERVED_BIT = 0x08
+_SINGLE_SEGMENT_SHIFT = 5
+_CONTENT_SIZE_SHIFT = 6
+_DICT_ID_MASK = 0x03
 _DICT_ID_BYTES = (0, 1, 2, 4)
 _CONTENT_SIZE_BYTES = (0, 2, 4, 8)
+#: A 2-byte Frame_Content_Size field stores the size minus 256.
+_CONTENT_SIZE_2_OFFSET = 256
+#: Window_Descriptor: exponent in bits 3-7 (over a window log of 10),
+#: mantissa in bits 0-2 (eighths of the base).
+_WINDOW_LOG_MIN = 10
+_EXPONENT_SHIFT = 3
+_MANTISSA_MASK = 0x07
+#: The longest frame header: magic, descriptor, window, 4-byte dictionary
+#: ID and 8-byte content size.
+_MAX_FRAME_HEADER_BYTES = len(_MAGIC) + 1 + 1 + 4 + 8
+_MIN_FRAME_HEADER_BYTES = len(_MAGIC) + 1
+_BLOCK_HEADER_BYTES = 3
+_CHECKSUM_BYTES = 4
+#: Block_Header: Last_Block (bit 0), Block_Type (bits 1-2), Block_Size.
+_LAST_BLOCK_FLAG = 0x01
+_BLOCK_TYPE_SHIFT, _BLOCK_TYPE_MASK, _BLOCK_SIZE_SHIFT = 1, 0x03, 3
 _RAW, _RLE, _COMPRESSED = 0, 1, 2
 
 
@@ -48,21 +77,22 @@ def _error(message):
 
 def frame_header_size(head):
     """Bytes of the frame header that ``head`` starts, or None if unknown."""
-    if len(head) < 5:
+    if len(head) < _MIN_FRAME_HEADER_BYTES:
         return None
-    if head[:4] != _MAGIC:
+    if head[:len(_MAGIC)] != _MAGIC:
         raise _error('bad magic number')
-    descriptor = head[4]
-    if descriptor & 0x08:
+    descriptor = head[_DESCRIPTOR]
+    if descriptor & _RESERVED_BIT:
         raise _error('reserved bit set in the frame header')
-    single_segment = descriptor >> 5 & 1
-    content_size = _CONTENT_SIZE_BYTES[descriptor >> 6] or single_segment
-    return (5 + (not single_segment) + _DICT_ID_BYTES[descriptor & 3]
-            + content_size)
+    single_segment = descriptor >> _SINGLE_SEGMENT_SHIFT & 1
+    content_size = (_CONTENT_SIZE_BYTES[descriptor >> _CONTENT_SIZE_SHIFT]
+                    or single_segment)
+    return (_MIN_FRAME_HEADER_BYTES + (not single_segment)
+            + _DICT_ID_BYTES[descriptor & _DICT_ID_MASK] + content_size)
 
 
 #: The largest window libzstd decodes (ZSTD_WINDOWLOG_MAX on 64 bits).
-MAX_WINDOW = 1 << 31
+MAX_WINDOW = 1 << 31  # 2 GiB
 
 
 def window_size(head):
@@ -71,25 +101,29 @@ def window_size(head):
     RFC 8878, 3.1.1.1.2: a single-segment frame's window is its content;
     otherwise the Window_Descriptor gives an exponent and a mantissa.
     """
-    descriptor = head[4]
-    if descriptor >> 5 & 1:
-        field = _CONTENT_SIZE_BYTES[descriptor >> 6] or 1
-        start = 5 + _DICT_ID_BYTES[descriptor & 3]
+    descriptor = head[_DESCRIPTOR]
+    if descriptor >> _SINGLE_SEGMENT_SHIFT & 1:
+        field = _CONTENT_SIZE_BYTES[descriptor >> _CONTENT_SIZE_SHIFT] or 1
+        start = (_MIN_FRAME_HEADER_BYTES
+                 + _DICT_ID_BYTES[descriptor & _DICT_ID_MASK])
         size = int.from_bytes(head[start:start + field], 'little')
-        return size + 256 if field == 2 else size
-    base_size = 1 << (10 + (head[5] >> 3))
-    return base_size + base_size // 8 * (head[5] & 7)
+        return size + _CONTENT_SIZE_2_OFFSET if field == 2 else size
+    window = head[_MIN_FRAME_HEADER_BYTES]
+    base_size = 1 << (_WINDOW_LOG_MIN + (window >> _EXPONENT_SHIFT))
+    return base_size + base_size // 8 * (window & _MANTISSA_MASK)
 
 
 def block_extent(head):
     """(bytes the block at ``head`` spans, is last) or None if unknown."""
-    if len(head) < 3:
+    if len(head) < _BLOCK_HEADER_BYTES:
         return None
-    header = int.from_bytes(head[:3], 'little')
-    kind, size = header >> 1 & 3, header >> 3
+    header = int.from_bytes(head[:_BLOCK_HEADER_BYTES], 'little')
+    kind = header >> _BLOCK_TYPE_SHIFT & _BLOCK_TYPE_MASK
+    size = header >> _BLOCK_SIZE_SHIFT
     if kind not in (_RAW, _RLE, _COMPRESSED) or size > MAX_BLOCK:
         raise _error('bad block header')
-    return 3 + (1 if kind == _RLE else size), bool(header & 1)
+    return (_BLOCK_HEADER_BYTES + (1 if kind == _RLE else size),
+            bool(header & _LAST_BLOCK_FLAG))
 
 
 #: Blocks a frame may hold whatever their size, and one more per this many
@@ -130,7 +164,7 @@ class ZstdDecoder:
 
     def _unit_size(self):
         """Size of the next unit (header, block, checksum), once buffered."""
-        head = bytes(self._input[:18])
+        head = bytes(self._input[:_MAX_FRAME_HEADER_BYTES])
         if self._stage == _HEADER:
             if len(head) < _FRAME_START_BYTES:
                 return None
@@ -141,7 +175,7 @@ class ZstdDecoder:
             extent = block_extent(head)
             size = extent and extent[0]
         else:
-            size = 4
+            size = _CHECKSUM_BYTES
         return size if size and len(self._input) >= size else None
 
     @property
@@ -171,7 +205,7 @@ class ZstdDecoder:
         out = self._dobj.decompress(unit)  # zstandard checks the checksum
         self._produced += len(out)
         if self._stage == _HEADER:
-            self._checksum = bool(unit[4] & 0x04)
+            self._checksum = bool(unit[_DESCRIPTOR] & _CHECKSUM_FLAG)
             self._stage = _BLOCK
         elif self._stage == _CHECKSUM:
             self._finish()

@@ -30,7 +30,7 @@ from glance_accel_import import streams
 from tests.unit import data
 
 MiB = 1024 * 1024
-BLOCK = digests.BLOCK
+BLOCK = digests.DIGEST_BLOCK_SIZE
 
 # A stream as pieces: real bytes, or a run of zeros given as a count.
 PIECES = st.lists(st.one_of(

@@ -14,8 +14,9 @@
 
 import dataclasses
 
-MiB = 1024 * 1024
-RSS_LIMIT = 256 * MiB
+from oslo_utils import units
+
+RSS_LIMIT = 256 * units.Mi
 
 
 def _find(results, tool, operation, volume):
@@ -47,8 +48,9 @@ def table(results, default_tool):
                      '%.1f | %.0f | %s | %s |' % (
                          m.operation, m.volume, m.tool, m.wall, m.cpu,
                          m.mb_s_apparent, m.mb_s_allocated,
-                         m.output_size / MiB, m.output_allocated / MiB,
-                         m.peak_rss / MiB, time_ratio, size_ratio))
+                         m.output_size / units.Mi,
+                         m.output_allocated / units.Mi,
+                         m.peak_rss / units.Mi, time_ratio, size_ratio))
     return '\n'.join(lines)
 
 
@@ -107,11 +109,12 @@ def targets(results, default_tool, volume='dense', with_decompress=True):
                           'copyfileobj', '%.1fx' % speed, speed >= 3))
         sparse = ours_d.output_allocated < ours_d.output_size / 2
         out.append(Target('decompress: output sparse', '%.0f of %.0f MiB '
-                          'allocated' % (ours_d.output_allocated / MiB,
-                                         ours_d.output_size / MiB), sparse))
+                          'allocated' % (
+                              ours_d.output_allocated / units.Mi,
+                              ours_d.output_size / units.Mi), sparse))
     peak = max(m.peak_rss for m in results if m.tool.startswith('ours'))
     out.append(Target('peak RSS of our compress/decompress < 256 MiB',
-                      '%.0f MiB' % (peak / MiB), peak < RSS_LIMIT))
+                      '%.0f MiB' % (peak / units.Mi), peak < RSS_LIMIT))
     return out
 
 

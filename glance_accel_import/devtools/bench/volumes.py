@@ -24,7 +24,6 @@ import subprocess
 
 from glance_accel_import.devtools import diskimage
 
-MiB = 1024 * 1024
 LARGE_FACTOR = 4
 
 
