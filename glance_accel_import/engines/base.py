@@ -10,7 +10,18 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The contract every compression engine fulfils."""
+"""The contract every compression engine fulfils, and a base for codecs.
+
+``Engine`` is what every engine implements: its formats (``reads``,
+``writes``), ``probe``, ``compress`` and ``decompress``. ``CodecEngine`` is
+for engines built on streaming encoder and decoder objects (zlib, bz2, lzma,
+zstandard): they hand those out and the shared pump in ``streams`` does the
+streaming, the limits and the member policy. An engine that drives a tool or
+a device (qat) implements ``compress``/``decompress`` itself.
+
+Invariant: an engine's options are registered when it is instantiated (by
+``manager.load_engines``), once, in group ``accel_<name>``.
+"""
 
 import abc
 import dataclasses
@@ -68,13 +79,13 @@ class Encoder(typing.Protocol):
 
 
 class Engine(abc.ABC):
-    """A compression back end.
+    """A compression back end: formats, a probe, compress and decompress.
 
     Subclasses name themselves, say which formats they read and write, probe
-    the host, and hand out encoders and decoders. The streaming itself, with
-    its limits and checks, lives once in ``glance_accel_import.streams``; an
-    engine that streams differently (a hardware tool, a threaded codec)
-    overrides ``compress`` or ``decompress``.
+    the host, and stream. ``compress`` is only called with a format in
+    ``writes`` and ``decompress`` with one in ``reads``; each raises
+    ``exception.EngineFailed`` for a fault of the engine and
+    ``exception.CorruptCompressedData`` for bad data.
     """
 
     #: Name used in configuration, entry points and image properties.
@@ -88,27 +99,75 @@ class Engine(abc.ABC):
     #: Rank among software engines when the operator sets no order: higher
     #: is faster. Hardware engines always come first.
     speed_rank: typing.ClassVar[int] = 0
-    #: Exceptions a decoder raises for corrupt input.
-    decode_errors: typing.ClassVar[tuple] = ()
     #: oslo.config options of this engine, in group ``option_group()``.
     #: ``opts.list_opts`` finds them through the entry point, so an engine
     #: with settings needs no edit anywhere else.
     options: typing.ClassVar[tuple] = ()
 
+    def __init__(self) -> None:
+        if self.options:
+            CONF.register_opts(list(self.options), group=self.option_group())
+
     @classmethod
-    def option_group(cls):
+    def option_group(cls) -> str:
+        """The configuration group of this engine's ``options``."""
         return 'accel_%s' % cls.name
 
     @property
-    def conf(self):
-        """This engine's option group, registered on first use."""
-        group = self.option_group()
-        CONF.register_opts(list(self.options), group=group)
-        return getattr(CONF, group)
+    def conf(self) -> typing.Any:
+        """This engine's option group (registered in ``__init__``)."""
+        return getattr(CONF, self.option_group())
 
     @abc.abstractmethod
     def probe(self) -> Probe:
-        """Say whether this engine can run here, and if not, why."""
+        """Say whether this engine can run here, and if not, why.
+
+        :returns: a ``Probe`` whose ``reason`` an operator can act on.
+        """
+
+    @abc.abstractmethod
+    def compress(self, fmt: str, level: int, reader: 'streams.Reader',
+                 sink: 'streams.Sink', chunk_size: int) -> None:
+        """Compress everything ``reader`` yields into ``sink``.
+
+        :param fmt: a format in ``writes``.
+        :param level: 1 (fastest) to 9 (smallest).
+        :param reader: the plain data, read in pieces.
+        :param sink: where the compressed bytes go.
+        :param chunk_size: bytes read at a time.
+        :raises EngineFailed: the engine failed; another may start again.
+        """
+
+    @abc.abstractmethod
+    def decompress(self, fmt: str, reader: 'streams.Reader',
+                   sink: 'streams.Sink', chunk_size: int) -> None:
+        """Decompress everything ``reader`` yields into ``sink``.
+
+        :param fmt: a format in ``reads``.
+        :param reader: the compressed data.
+        :param sink: where the plain bytes go (it enforces the limits).
+        :param chunk_size: bytes read at a time.
+        :raises CorruptCompressedData: the data is not valid ``fmt``.
+        :raises EngineFailed: the engine failed; another may start again.
+        """
+
+    def __repr__(self) -> str:
+        return '<%s %s>' % (type(self).__name__, self.name)
+
+
+class CodecEngine(Engine):
+    """An engine built on streaming encoder and decoder objects.
+
+    Subclasses hand out an ``Encoder`` and a ``Decoder`` per member and name
+    the exceptions their decoders raise for corrupt input; the streaming,
+    its limits and the member policy are ``streams.encode`` and
+    ``streams.decode``. A subclass that streams faster its own way (the
+    threaded gzip writer) may still override ``compress``.
+    """
+
+    #: Exceptions a decoder raises for corrupt input: a class attribute,
+    #: empty when the engine's package is missing (its probe says so).
+    decode_errors: typing.ClassVar[tuple] = ()
 
     @abc.abstractmethod
     def new_encoder(self, fmt: str, level: int) -> Encoder:
@@ -119,14 +178,9 @@ class Engine(abc.ABC):
         """Return a decoder for one member or frame of ``fmt``."""
 
     def compress(self, fmt, level, reader, sink, chunk_size):
-        """Compress everything ``reader`` yields into ``sink``."""
         streams.encode(self.new_encoder(fmt, level), reader, sink,
                        chunk_size)
 
     def decompress(self, fmt, reader, sink, chunk_size):
-        """Decompress everything ``reader`` yields into ``sink``."""
         streams.decode(lambda: self.new_decoder(fmt), self.decode_errors,
                        fmt, reader, sink, chunk_size)
-
-    def __repr__(self):
-        return '<%s %s>' % (type(self).__name__, self.name)

@@ -27,6 +27,7 @@ class IsalEngine(zlib_api.ZlibAPIEngine):
     name = 'isal'
     speed_rank = 100
     zlib_module = isal_zlib
+    decode_errors = (isal_zlib.error,) if isal_zlib else ()
 
     def probe(self):
         if isal_zlib is None:

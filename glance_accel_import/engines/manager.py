@@ -37,12 +37,21 @@ def _log_load_failure(manager, entrypoint, exc):
                 entrypoint.name, exc)
 
 
-def load_engines():
-    """Return every installed engine, by name."""
-    manager = extension.ExtensionManager(
-        NAMESPACE, invoke_on_load=True,
-        on_load_failure_callback=_log_load_failure)
-    return {ext.name: ext.obj for ext in manager}
+def load_engines(extensions=None):
+    """Return every installed engine, by name.
+
+    :param extensions: a stevedore ``ExtensionManager`` holding engine
+        objects; tests pass ``ExtensionManager.make_test_instance``. By
+        default the ``glance_accel_import.engines`` entry points, each
+        engine instantiated (which registers its options) and one that
+        fails to load logged and left out.
+    :returns: ``{name: engine}``.
+    """
+    if extensions is None:
+        extensions = extension.ExtensionManager(
+            NAMESPACE, invoke_on_load=True,
+            on_load_failure_callback=_log_load_failure)
+    return {ext.name: ext.obj for ext in extensions}
 
 
 @dataclasses.dataclass(frozen=True)

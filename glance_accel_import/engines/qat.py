@@ -262,10 +262,7 @@ class QatEngine(base.Engine):
         return [self.qzip() or conf.qzip_path, '-L', str(level),
                 '-C', str(conf.hw_buffer_size), '-O', conf.output_format]
 
-    def new_encoder(self, fmt, level):
-        raise NotImplementedError('qat streams through qzip; use compress()')
-
-    def new_decoder(self, fmt):
+    def decompress(self, fmt, reader, sink, chunk_size):
         raise exception.UnsupportedCompression(
             'engine qat compresses only; it does not read %s' % fmt)
 

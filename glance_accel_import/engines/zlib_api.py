@@ -53,7 +53,7 @@ class ZlibDecoder:
         return out
 
 
-class ZlibAPIEngine(base.Engine):
+class ZlibAPIEngine(base.CodecEngine):
     """gzip through ``zlib_module``, a module with zlib's interface."""
 
     reads = frozenset({formats.GZIP})
@@ -61,10 +61,6 @@ class ZlibAPIEngine(base.Engine):
 
     #: The module providing ``compressobj``, ``decompressobj``, ``error``.
     zlib_module = None
-
-    @property
-    def decode_errors(self):
-        return (self.zlib_module.error,)
 
     def native_level(self, level):
         """Map the 1..9 scale of the options onto the module's levels."""

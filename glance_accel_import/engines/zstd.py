@@ -270,15 +270,12 @@ class ZstdDecoder:
         return joined[:max_length]
 
 
-class ZstdEngine(base.Engine):
+class ZstdEngine(base.CodecEngine):
     name = 'zstd'
     speed_rank = 50
     reads = frozenset({formats.ZSTD})
     writes = frozenset({formats.ZSTD})
-
-    @property
-    def decode_errors(self):
-        return (zstandard.ZstdError,)
+    decode_errors = (zstandard.ZstdError,) if zstandard else ()
 
     def probe(self):
         if zstandard is None:

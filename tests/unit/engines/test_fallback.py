@@ -28,6 +28,7 @@ from glance_accel_import import formats
 from glance_accel_import import opts
 from glance_accel_import import streams
 from tests.unit import data
+from tests.unit import engine_set
 from tests.unit import qat_fakes
 
 
@@ -68,8 +69,8 @@ class FallbackRunTest(testtools.TestCase):
                                group=opts.ENGINE_GROUP)
         self.conf.set_override('fallback_policy', policy,
                                group=opts.ENGINE_GROUP)
-        return fallback.run(manager.COMPRESS, formats.GZIP, engines,
-                            self.path, self.stream)
+        return fallback.run(manager.COMPRESS, formats.GZIP,
+                            engine_set.load(engines), self.path, self.stream)
 
     def alone(self, engine):
         """What ``engine`` writes for the same job when nothing fails."""

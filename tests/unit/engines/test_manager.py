@@ -22,6 +22,7 @@ from glance_accel_import.engines import stdlib
 from glance_accel_import import exception
 from glance_accel_import import formats
 from glance_accel_import import opts
+from tests.unit import engine_set
 
 
 class _TestEngine(stdlib.StdlibEngine):
@@ -42,11 +43,11 @@ class SelectTest(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.conf = self.useFixture(config_fixture.Config()).conf
-        self.engines = {
+        self.engines = engine_set.load({
             'hw': _TestEngine('hw', available=True, hardware=True),
             'deadhw': _TestEngine('deadhw', available=False, hardware=True),
             'sw': _TestEngine('sw'),
-        }
+        })
 
     def order(self, *names, policy='prefer_hardware'):
         self.conf.set_override('engine_order', list(names),

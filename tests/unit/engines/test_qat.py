@@ -27,12 +27,15 @@ import json
 import os
 import struct
 import subprocess
+from unittest import mock
 import zlib
 
 import fixtures
+from oslo_config import cfg
 import testscenarios
 import testtools
 
+from glance_accel_import.engines import base
 from glance_accel_import.engines import qat
 from glance_accel_import import exception
 from glance_accel_import import formats
@@ -220,7 +223,20 @@ class ProbeTest(testtools.TestCase):
     def test_compress_only(self):
         self.assertEqual(frozenset(), self.engine.reads)
         self.assertRaises(exception.UnsupportedCompression,
-                          self.engine.new_decoder, formats.GZIP)
+                          self.engine.decompress, formats.GZIP, None, None,
+                          CHUNK)
+
+    def test_a_tool_engine_is_not_a_codec_engine(self):
+        # qat streams through qzip: it has no encoder or decoder to stub.
+        self.assertNotIsInstance(self.engine, base.CodecEngine)
+        self.assertFalse(hasattr(self.engine, 'new_encoder'))
+
+    def test_options_registered_once_at_load(self):
+        engine = qat.QatEngine()
+        with mock.patch.object(cfg.CONF, 'register_opts') as register:
+            for _ in range(3):
+                engine.conf.qzip_path
+        register.assert_not_called()
 
 
 class SourceErrorTest(testtools.TestCase):
