@@ -5,26 +5,19 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# System packages: the dpkg packages of bindep.txt's "test" profile that
+# are not installed (the same list `bindep -b test` prints).
+bindep_packages() {
+    sed -n 's/^\([a-z0-9][a-z0-9.+-]*\) \[\(.*\)\]$/\1 \2/p' bindep.txt |
+        awk '/platform:dpkg/ && / test/ {print $1}'
+}
+installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
 missing=()
-have() { command -v "$1" >/dev/null || [ -x "/sbin/$1" ] || [ -x "/usr/sbin/$1" ]; }
-have qemu-img || missing+=(qemu-utils)
-have mkfs.ext4 || missing+=(e2fsprogs)
-# Real ISO and partitioned disk images for the format verdict tests.
-have xorriso || missing+=(xorriso)
-have sfdisk || missing+=(fdisk)
-have gzip || missing+=(gzip)
-# zstd, lz4: reference tools in tests; pigz, igzip (isal): benchmark peers.
-have zstd || missing+=(zstd)
-have pigz || missing+=(pigz)
-have igzip || missing+=(isal)
-have lz4 || missing+=(lz4)
-have git || missing+=(git)
-# The load test runs Glance on a PostgreSQL server it starts itself.
-ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
-have patch || missing+=(patch)  # tools/cinder-env.sh applies contrib/cinder
-# tests/clients/test_horizon_ui.py drives Horizon in a real browser.
-have chromium || missing+=(chromium)
-have chromedriver || missing+=(chromium-driver)
+for package in $(bindep_packages); do
+    installed "$package" || missing+=("$package")
+done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing system packages: ${missing[*]}"
     sudo_cmd=""

@@ -240,7 +240,40 @@ def _add_engines_command(sub):
     engines.set_defaults(func=_engines)
 
 
-def _add_tool_commands(sub):
+def _add_compress_command(sub):
+    compress = _add_file_command(sub, 'compress', _compress,
+                                 'compress a plain file')
+    compress.add_argument('--format', default=formats.GZIP,
+                          choices=[formats.GZIP, formats.ZSTD],
+                          help='output format (default %(default)s)')
+    compress.add_argument('--level', type=int, default=1,
+                          choices=range(1, 10), metavar='1-9',
+                          help='1 fastest (default) to 9 smallest')
+    _add_digest_argument(compress, 'digest of the plain data in the --json '
+                                   'summary')
+
+
+def _add_decompress_command(sub):
+    decompress = _add_file_command(sub, 'decompress', _decompress,
+                                   'decompress gzip, zstd, bzip2 or xz')
+    decompress.add_argument('--max-size', type=_positive_int,
+                            help='fail if the output would pass this many '
+                                 'bytes')
+    _add_digest_argument(decompress, 'digest of the plain data in the '
+                                     '--json summary')
+
+
+def _add_digest_command(sub):
+    digest = sub.add_parser(
+        'digest', help='print the digest of a plain file as accel_compress '
+                       'records it (holes and zero blocks are free)')
+    digest.add_argument('src', help='plain file, or /dev/stdin')
+    _add_digest_argument(digest, 'which digest',
+                         [k for k in digests.KINDS if k != digests.NONE])
+    digest.set_defaults(func=_digest)
+
+
+def _add_demo_command(sub):
     demo = sub.add_parser(
         'demo', help='import images through a real, embedded glance-api '
                      '(needs the "demo" extra)')
@@ -251,6 +284,8 @@ def _add_tool_commands(sub):
                       help='size of the demo disk image (MiB)')
     demo.set_defaults(func=_demo)
 
+
+def _add_bench_command(sub):
     bench = sub.add_parser(
         'bench', help='measure every engine against gzip, pigz, igzip, '
                       'qemu-img and Glance on a realistic volume')
@@ -272,10 +307,13 @@ def _add_tool_commands(sub):
     bench.set_defaults(func=_bench)
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(
-        prog='glance-accel-import',
-        description='Accelerated image compression for Glance import.')
+#: One builder per command, in the order ``--help`` lists them.
+COMMAND_BUILDERS = (_add_engines_command, _add_compress_command,
+                    _add_decompress_command, _add_digest_command,
+                    _add_demo_command, _add_bench_command)
+
+
+def _add_global_options(parser):
     parser.add_argument('--version', action='version',
                         version='%(prog)s ' + _version())
     parser.add_argument('--config-file', action='append', default=None,
@@ -288,33 +326,21 @@ def build_parser():
                              'after the files')
     parser.add_argument('--debug', action='store_true',
                         help='show the traceback of unexpected errors')
+
+
+def build_parser():
+    """The argument parser: global options, then one builder per command.
+
+    :returns: an ``argparse.ArgumentParser`` whose parsed arguments carry
+        the command's handler as ``func``.
+    """
+    parser = argparse.ArgumentParser(
+        prog='glance-accel-import',
+        description='Accelerated image compression for Glance import.')
+    _add_global_options(parser)
     sub = parser.add_subparsers(dest='command', required=True)
-    _add_engines_command(sub)
-    compress = _add_file_command(sub, 'compress', _compress,
-                                 'compress a plain file')
-    compress.add_argument('--format', default=formats.GZIP,
-                          choices=[formats.GZIP, formats.ZSTD],
-                          help='output format (default %(default)s)')
-    compress.add_argument('--level', type=int, default=1,
-                          choices=range(1, 10), metavar='1-9',
-                          help='1 fastest (default) to 9 smallest')
-    _add_digest_argument(compress, 'digest of the plain data in the --json '
-                                   'summary')
-    decompress = _add_file_command(sub, 'decompress', _decompress,
-                                   'decompress gzip, zstd, bzip2 or xz')
-    decompress.add_argument('--max-size', type=_positive_int,
-                            help='fail if the output would pass this many '
-                                 'bytes')
-    _add_digest_argument(decompress, 'digest of the plain data in the '
-                                     '--json summary')
-    digest = sub.add_parser(
-        'digest', help='print the digest of a plain file as accel_compress '
-                       'records it (holes and zero blocks are free)')
-    digest.add_argument('src', help='plain file, or /dev/stdin')
-    _add_digest_argument(digest, 'which digest',
-                         [k for k in digests.KINDS if k != digests.NONE])
-    digest.set_defaults(func=_digest)
-    _add_tool_commands(sub)
+    for add_command in COMMAND_BUILDERS:
+        add_command(sub)
     return parser
 
 

@@ -206,18 +206,18 @@ class _Watchdog(threading.Thread):
 
     def __init__(self, process, timeout, progress):
         super().__init__(daemon=True)
-        self._process, self._timeout = process, timeout
+        self._process, self.timeout = process, timeout
         self._progress = progress
         self._done = threading.Event()
         self.fired = False
 
     def run(self):
         last, since = self._progress(), time.monotonic()
-        while not self._done.wait(min(1.0, self._timeout / 4)):
+        while not self._done.wait(min(1.0, self.timeout / 4)):
             now = self._progress()
             if now != last:
                 last, since = now, time.monotonic()
-            elif time.monotonic() - since >= self._timeout:
+            elif time.monotonic() - since >= self.timeout:
                 self.fired = True
                 self._process.kill()
                 return
@@ -267,46 +267,54 @@ class QatEngine(base.Engine):
             'engine qat compresses only; it does not read %s' % fmt)
 
     def compress(self, fmt, level, reader, sink, chunk_size):
-        argv = self.command(level)
-        try:
-            process = subprocess.Popen(argv, stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE)
-        except OSError as exc:
-            raise exception.EngineFailed(
-                self.name, 'cannot run %s: %s' % (argv[0], exc)) from exc
+        """Stream through qzip: spawn it, pump its output, check its end."""
+        process = self._spawn(self.command(level))
         feeder = _Feeder(reader, process.stdin, chunk_size)
         watch = _StderrWatch(process)
         verifier = gzip_verify.GzipVerifier(self.name)
-        timeout = self.conf.stall_timeout
-        watchdog = _Watchdog(process, timeout,
+        watchdog = _Watchdog(process, self.conf.stall_timeout,
                              lambda: (feeder.length, verifier.length))
         for thread in (feeder, watch, watchdog):
             thread.start()
         try:
-            while True:
-                data = process.stdout.read1(chunk_size)
-                if not data:
-                    break
-                verifier.feed(data)
-                sink.write(data)
-            status = process.wait()
+            status = self._pump(process, verifier, sink, chunk_size)
         finally:
             watchdog.stop()
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-            feeder.join()
-            watch.join()
-            process.stdout.close()
-            process.stderr.close()
+            _reap(process, feeder, watch)
+        self._check_exit(status, feeder, watch, watchdog)
+        verifier.finish(feeder.length, feeder.crc32)
+        LOG.debug('qzip wrote %d gzip members for %d bytes',
+                  verifier.members, feeder.length)
+
+    def _spawn(self, argv):
+        try:
+            return subprocess.Popen(argv, stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE)
+        except OSError as exc:
+            raise exception.EngineFailed(
+                self.name, 'cannot run %s: %s' % (argv[0], exc)) from exc
+
+    @staticmethod
+    def _pump(process, verifier, sink, chunk_size):
+        """Verify and write qzip's output as it comes; its exit status."""
+        while True:
+            data = process.stdout.read1(chunk_size)
+            if not data:
+                break
+            verifier.feed(data)
+            sink.write(data)
+        return process.wait()
+
+    def _check_exit(self, status, feeder, watch, watchdog):
+        """Raise for whatever went wrong, the source's own error first."""
         if feeder.source_error is not None:
             raise feeder.source_error
         if watchdog.fired:
             raise exception.EngineFailed(
                 self.name, 'qzip made no progress for %d s after %d bytes of '
                 'input (device hung or gone?) and was killed'
-                % (timeout, feeder.length))
+                % (watchdog.timeout, feeder.length))
         if watch.fallback_line is not None:
             raise exception.EngineFailed(
                 self.name, 'qzip found no usable QAT device and fell back to '
@@ -317,6 +325,14 @@ class QatEngine(base.Engine):
             raise exception.EngineFailed(
                 self.name, 'qzip %s after %d bytes of input: %s'
                 % (ended, feeder.length, watch.last()))
-        verifier.finish(feeder.length, feeder.crc32)
-        LOG.debug('qzip wrote %d gzip members for %d bytes', verifier.members,
-                  feeder.length)
+
+
+def _reap(process, feeder, watch):
+    """Leave no qzip process, thread or pipe behind, whatever happened."""
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    feeder.join()
+    watch.join()
+    process.stdout.close()
+    process.stderr.close()

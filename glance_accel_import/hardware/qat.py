@@ -165,36 +165,34 @@ def _vfio_nodes(vfs, dev_root):
     return nodes, problems
 
 
-def probe(sysfs_root='/sys', dev_root='/dev'):
-    """Say whether this host has a QAT device ready to compress, and why."""
-    functions = scan(sysfs_root)
-    if not functions:
-        return Report(False, 'no Intel QAT PCI device (vendor 8086 with a '
-                             'QAT device ID) under %s'
-                      % os.path.join(sysfs_root, 'bus', 'pci', 'devices'))
+def _physical_functions(functions):
+    """(addresses of PFs that can compress, why each other PF cannot)."""
     pfs = [f for f in functions if not f.virtual]
     refusals = {pf.address: _pf_refusal(pf) for pf in pfs}
-    good_pfs = {a for a, r in refusals.items() if r is None}
+    good = {a for a, r in refusals.items() if r is None}
     bad = ['%s %s: %s' % (pf.family, pf.address, refusals[pf.address])
            for pf in pfs if refusals[pf.address]]
-    if pfs and not good_pfs:
-        return Report(False, 'no QAT device can compress: %s'
-                      % '; '.join(bad), tuple(functions))
+    return pfs, good, bad
 
-    oot_control = os.path.join(dev_root, OOT_CONTROL)
-    if os.path.exists(oot_control):
-        nodes = (oot_control, os.path.join(dev_root, OOT_MEMORY))
-        problems = [p for p in map(_usable, nodes) if p]
-        if problems:
-            return Report(False, 'out-of-tree QAT driver: %s'
-                          % '; '.join(problems), tuple(functions), nodes)
-        return Report(True, '%d QAT device(s) with compression, '
-                            'out-of-tree driver (%s)'
-                      % (len(good_pfs), oot_control),
-                      tuple(functions), nodes)
 
-    # qatlib: the work goes through VFs of a good PF (or VFs passed through
-    # to this guest, whose PF we cannot see) bound to vfio-pci.
+def _out_of_tree(functions, good_pfs, dev_root):
+    """The report for Intel's out-of-tree driver, or None if absent."""
+    control = os.path.join(dev_root, OOT_CONTROL)
+    if not os.path.exists(control):
+        return None
+    nodes = (control, os.path.join(dev_root, OOT_MEMORY))
+    problems = [p for p in map(_usable, nodes) if p]
+    if problems:
+        return Report(False, 'out-of-tree QAT driver: %s'
+                      % '; '.join(problems), tuple(functions), nodes)
+    return Report(True, '%d QAT device(s) with compression, out-of-tree '
+                        'driver (%s)' % (len(good_pfs), control),
+                  tuple(functions), nodes)
+
+
+def _vfio(functions, good_pfs, dev_root):
+    """The report for qatlib: VFs of a good PF bound to vfio-pci."""
+    # VFs passed through to this guest have no PF we can see.
     vfs = [f for f in functions if f.virtual
            and (f.parent in good_pfs or f.parent is None)]
     if not vfs:
@@ -215,3 +213,23 @@ def probe(sysfs_root='/sys', dev_root='/dev'):
     return Report(True, '%d QAT VF(s) on vfio-pci (%s), qatlib'
                   % (len(nodes) - 1, ', '.join(families)),
                   tuple(functions), tuple(nodes))
+
+
+def probe(sysfs_root='/sys', dev_root='/dev'):
+    """Say whether this host has a QAT device ready to compress, and why.
+
+    :param sysfs_root: where sysfs is mounted (a fake tree in tests).
+    :param dev_root: where device nodes are (a fake tree in tests).
+    :returns: a ``Report``; its ``reason`` says what is missing.
+    """
+    functions = scan(sysfs_root)
+    if not functions:
+        return Report(False, 'no Intel QAT PCI device (vendor 8086 with a '
+                             'QAT device ID) under %s'
+                      % os.path.join(sysfs_root, 'bus', 'pci', 'devices'))
+    pfs, good_pfs, bad = _physical_functions(functions)
+    if pfs and not good_pfs:
+        return Report(False, 'no QAT device can compress: %s'
+                      % '; '.join(bad), tuple(functions))
+    return (_out_of_tree(functions, good_pfs, dev_root)
+            or _vfio(functions, good_pfs, dev_root))
