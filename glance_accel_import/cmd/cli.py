@@ -35,9 +35,9 @@ from glance_accel_import.cmd import config_check
 from glance_accel_import.cmd import config_files
 from glance_accel_import.cmd import destination
 from glance_accel_import.cmd import engines_report
+from glance_accel_import import digests
 from glance_accel_import.engines import fallback
 from glance_accel_import.engines import manager
-from glance_accel_import import digests
 from glance_accel_import import exception
 from glance_accel_import import formats
 from glance_accel_import import opts

@@ -41,10 +41,10 @@ from oslo_utils import units
 
 from glance_accel_import.devtools import demo_output as out
 from glance_accel_import.devtools import demo_parts
-from glance_accel_import import digests
 from glance_accel_import.devtools import diskimage
 from glance_accel_import.devtools.embedded import server
 from glance_accel_import.devtools import progress
+from glance_accel_import import digests
 from glance_accel_import import streams
 
 

@@ -26,14 +26,14 @@ from oslo_utils import units
 
 from glance_accel_import.devtools import demo_import
 from glance_accel_import.devtools import demo_output as out
-from glance_accel_import import digests
 from glance_accel_import.devtools.embedded import client as glance_client
+from glance_accel_import.devtools import progress
+from glance_accel_import import digests
 from glance_accel_import.engines import fallback
 from glance_accel_import.engines import manager
 from glance_accel_import import exception
 from glance_accel_import import formats
 from glance_accel_import import inspection
-from glance_accel_import.devtools import progress
 from glance_accel_import import properties
 from glance_accel_import import streams
 

@@ -25,8 +25,8 @@ import shutil
 import tempfile
 import zlib
 
-from glance_accel_import import digests
 from glance_accel_import.devtools import diskimage
+from glance_accel_import import digests
 from glance_accel_import import properties
 from tests.cloud import base
 

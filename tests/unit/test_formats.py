@@ -12,9 +12,9 @@
 
 import bz2
 import gzip
+import io
 import lzma
 import zipfile
-import io
 
 import testtools
 import zstandard

@@ -153,7 +153,8 @@ class PublishedSnippetsTest(testtools.TestCase):
 
 class EmbeddedGlanceFollowsTheReadmeTest(testtools.TestCase):
     """The demo and the functional tests configure Glance as we tell
-    operators to."""
+    operators to.
+    """
 
     def readme_import_conf(self):
         for source, target, text in snippets():

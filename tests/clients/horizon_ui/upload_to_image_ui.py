@@ -37,8 +37,9 @@ from openstack_dashboard import api
 # Horizon's ui fixtures; imported here, as pytest-django must have set up
 # Django before that conftest can be imported.
 from openstack_dashboard.test.selenium.ui.conftest import (  # noqa: F401
-    _django_db_helper, auth_data, dashboard_data, disable_requests,
-    mock_keystoneclient, no_warnings, settings_debug, user)
+    _django_db_helper, auth_data, dashboard_data,  # noqa: H301
+    disable_requests, mock_keystoneclient, no_warnings,
+    settings_debug, user)
 
 CHROMEDRIVER = os.environ.get('CHROMEDRIVER', '/usr/bin/chromedriver')
 CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')

@@ -27,7 +27,8 @@ from tests.unit import data
 def run_cli(*args, env=None, **kwargs):
     """Run the command; Glance's default files are looked for in an empty
     place unless ``env`` says otherwise, so the host's /etc/glance never
-    changes a result."""
+    changes a result.
+    """
     env = dict(os.environ, **(env or {}))
     env.setdefault('OS_GLANCE_CONFIG_DIR', '/nonexistent/glance-config')
     return subprocess.run(

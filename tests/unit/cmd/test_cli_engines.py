@@ -24,8 +24,8 @@ import fixtures
 import testtools
 
 from glance_accel_import.engines import manager
-from tests.unit import qat_fakes
 from tests.unit.cmd.test_cli import run_cli
+from tests.unit import qat_fakes
 
 
 class EnginesListTest(testtools.TestCase):

@@ -31,8 +31,8 @@ import testtools
 
 from glance_accel_import.cmd import cli
 from glance_accel_import import opts
-from tests.unit import data
 from tests.unit.cmd.test_cli import run_cli
+from tests.unit import data
 
 
 def _one_error_line(test, result, code, *expected):
@@ -47,7 +47,8 @@ def _one_error_line(test, result, code, *expected):
 
 def _as_from_a_shell():
     """Signals as an interactive shell leaves them: the test runner may
-    ignore or block SIGINT and SIGTERM, and a child inherits both."""
+    ignore or block SIGINT and SIGTERM, and a child inherits both.
+    """
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK,
@@ -259,7 +260,8 @@ class BadOptionValuesTest(_FilesTest):
 
     def _crashing(self, *extra):
         """Run ``digest`` with its digest function replaced by one that
-        breaks, as an unforeseen bug would."""
+        breaks, as an unforeseen bug would.
+        """
         script = textwrap.dedent('''
             import sys
             from glance_accel_import import streams

@@ -33,9 +33,9 @@ from glance_accel_import.engines import qat
 from glance_accel_import import exception
 from glance_accel_import.hardware import qat as qat_hardware
 from tests.unit import data
-from tests.unit import qat_fakes
 from tests.unit.engines.test_qat import compress
 from tests.unit.engines.test_qat import gzip_members
+from tests.unit import qat_fakes
 
 
 def _os_name():

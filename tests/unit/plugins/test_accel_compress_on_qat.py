@@ -20,8 +20,8 @@ from glance_accel_import.plugins import accel_compress
 from glance_accel_import import properties
 from tests.unit import data
 from tests.unit import fakes
-from tests.unit import qat_fakes
 from tests.unit.plugins import test_accel_plugins as test_plugins
+from tests.unit import qat_fakes
 
 
 class QatCompressPluginTest(test_plugins.PluginTestBase):
