@@ -37,10 +37,14 @@ Two kinds, both SHA-256 based, both fed bytes and zero runs:
 """
 
 import hashlib
+import typing
 
 from oslo_utils import units
 
 from glance_accel_import import zeros
+
+#: What ``update`` accepts.
+Buffer = typing.Union[bytes, bytearray, memoryview]
 
 BLOCK_SHA256 = 'block_sha256'
 SHA256 = 'sha256'
@@ -57,34 +61,34 @@ _ZERO_BATCH = 4096
 class Sha256:
     """The SHA-256 of every byte."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._hash = hashlib.sha256()
 
-    def update(self, data):
+    def update(self, data: Buffer) -> None:
         self._hash.update(data)
 
-    def update_zeros(self, count):
+    def update_zeros(self, count: int) -> None:
         for run in zeros.zero_chunks(count):
             self._hash.update(run)
 
-    def hexdigest(self):
+    def hexdigest(self) -> str:
         return self._hash.hexdigest()
 
 
 class BlockSha256:
     """SHA-256 of the SHA-256 of each ``DIGEST_BLOCK_SIZE`` of the data."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._outer = hashlib.sha256()
         self._block = hashlib.sha256()
         self._filled = 0
 
-    def _end_block(self):
+    def _end_block(self) -> None:
         self._outer.update(self._block.digest())
         self._block = hashlib.sha256()
         self._filled = 0
 
-    def update(self, data):
+    def update(self, data: Buffer) -> None:
         view = memoryview(data)
         while view:
             step = min(len(view), DIGEST_BLOCK_SIZE - self._filled)
@@ -94,7 +98,7 @@ class BlockSha256:
             if self._filled == DIGEST_BLOCK_SIZE:
                 self._end_block()
 
-    def update_zeros(self, count):
+    def update_zeros(self, count: int) -> None:
         # Real zeros only up to the next block boundary and after the last
         # one; every whole block in between is one known digest.
         if self._filled:
@@ -110,7 +114,7 @@ class BlockSha256:
         for run in zeros.zero_chunks(tail):
             self.update(run)
 
-    def hexdigest(self):
+    def hexdigest(self) -> str:
         outer = self._outer.copy()
         if self._filled:
             outer.update(self._block.digest())
@@ -120,25 +124,28 @@ class BlockSha256:
 class NoDigest:
     """What ``none`` computes: nothing, at no cost."""
 
-    def update(self, data):
+    def update(self, data: Buffer) -> None:
         pass
 
-    def update_zeros(self, count):
+    def update_zeros(self, count: int) -> None:
         pass
 
-    def hexdigest(self):
+    def hexdigest(self) -> str:
         return ''
 
 
-_KIND_CLASSES = {BLOCK_SHA256: BlockSha256, SHA256: Sha256, NONE: NoDigest}
+#: One of the digests below.
+Digest = typing.Union['Sha256', 'BlockSha256', 'NoDigest']
+_KIND_CLASSES: dict[str, type[Digest]] = {
+    BLOCK_SHA256: BlockSha256, SHA256: Sha256, NONE: NoDigest}
 
 
-def wanted(kind):
+def wanted(kind: str | None) -> bool:
     """True if ``kind`` names a digest to compute (not None or ``none``)."""
     return kind not in (None, NONE)
 
 
-def new(kind):
+def new(kind: str) -> Digest:
     """A fresh digest of ``kind``; ``none`` or None give a ``NoDigest``."""
     try:
         return _KIND_CLASSES[kind or NONE]()

@@ -12,6 +12,7 @@
 
 """Recognise a compressed payload by its leading bytes, never by its name."""
 
+from collections.abc import Callable
 import dataclasses
 import os
 
@@ -49,7 +50,7 @@ HEADER_BYTES = max([len(m.prefix) for m in _MAGICS] + [10, 8])
 _DETECT_BYTES = 16
 
 
-def _is_bzip2(head):
+def _is_bzip2(head: bytes) -> bool:
     # 'BZh' + block size digit + a block magic (pi) or, for an empty
     # stream, the end-of-stream magic (sqrt(pi)).
     return (len(head) >= 10 and head[:3] == b'BZh'
@@ -72,7 +73,7 @@ _WITH_SKIPPABLE = (ZSTD, LZ4)
 _MAX_LEADING_SKIPPABLE = 16
 
 
-def skippable_frame_size(head):
+def skippable_frame_size(head: bytes) -> int | None:
     """Bytes of the skippable frame ``head`` starts with, or None."""
     if (len(head) >= _SKIPPABLE_HEADER_BYTES
             and head[0] & _SKIPPABLE_MAGIC_HIGH_MASK == _SKIPPABLE_MAGIC_HIGH
@@ -81,7 +82,7 @@ def skippable_frame_size(head):
     return None
 
 
-def _detect_magic(head):
+def _detect_magic(head: bytes) -> str | None:
     for magic in _MAGICS:
         if head.startswith(magic.prefix):
             return magic.fmt
@@ -90,7 +91,7 @@ def _detect_magic(head):
     return None
 
 
-def _detect_in(read_at):
+def _detect_in(read_at: Callable[[int, int], bytes]) -> str | None:
     """The format of what ``read_at(offset, size)`` reads, or None."""
     offset = 0
     for _ in range(_MAX_LEADING_SKIPPABLE + 1):
@@ -103,7 +104,7 @@ def _detect_in(read_at):
     return None
 
 
-def detect_compression(head):
+def detect_compression(head: bytes) -> str | None:
     """Return the compression format that ``head`` starts with, or None.
 
     Leading skippable frames are looked through as far as ``head`` reaches;
@@ -112,14 +113,14 @@ def detect_compression(head):
     return _detect_in(lambda offset, size: head[offset:offset + size])
 
 
-def detect_file_compression(path):
+def detect_file_compression(path: str) -> str | None:
     """Return the compression format of the file at ``path``, or None."""
     with open(path, 'rb') as f:
         fd = f.fileno()
         return _detect_in(lambda offset, size: os.pread(fd, size, offset))
 
 
-def starts_member(fmt, data):
+def starts_member(fmt: str, data: bytes) -> bool:
     """True if ``data`` begins another member or frame of format ``fmt``."""
     if fmt in _WITH_SKIPPABLE and skippable_frame_size(data) is not None:
         return True
@@ -130,7 +131,7 @@ _GZIP_FHCRC = 0x02
 _GZIP_RESERVED = 0xE0
 
 
-def header_error(fmt, head):
+def header_error(fmt: str, head: bytes) -> str | None:
     """Why ``head`` cannot begin a member of ``fmt`` we accept, or None.
 
     Decoders differ on what they tolerate, so the header bits they disagree

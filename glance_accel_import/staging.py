@@ -26,10 +26,12 @@ runs when glance-api starts, and deleting an image removes ``<image_id>``
 only.
 """
 
+from collections.abc import Iterator
 import contextlib
 import errno
 import fcntl
 import os
+from typing import BinaryIO
 
 from oslo_utils import uuidutils
 
@@ -42,20 +44,20 @@ WORK_SUFFIX_PREFIX = 'accel_'
 _NO_LOCKS = (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL)
 
 
-def staged_path(file_uri):
+def staged_path(file_uri: str) -> str:
     """Return the local path behind a ``file://`` URI from Glance's flow."""
     if not file_uri.startswith(FILE_SCHEME):
         raise ValueError('not a file:// URI: %s' % file_uri)
     return file_uri[len(FILE_SCHEME):]
 
 
-def work_path(staged, image_id, suffix):
+def work_path(staged: str, image_id: str, suffix: str) -> str:
     """Path of our temporary file ``<image_id>.<suffix>`` beside ``staged``."""
     return os.path.join(os.path.dirname(staged), '%s.%s' % (image_id, suffix))
 
 
 @contextlib.contextmanager
-def claim(staged):
+def claim(staged: str) -> Iterator[None]:
     """Hold a shared lock on ``staged`` while a task works on its image.
 
     The lock goes with the process: a task killed mid-import leaves its
@@ -76,7 +78,7 @@ def claim(staged):
         os.close(fd)
 
 
-def _work_file_image(name):
+def _work_file_image(name: str) -> str | None:
     """The image ID of our work file ``name``, or None if it is not one."""
     image_id, dot, suffix = name.partition('.')
     if (dot and suffix.startswith(WORK_SUFFIX_PREFIX)
@@ -85,7 +87,7 @@ def _work_file_image(name):
     return None
 
 
-def _reap_unless_claimed(directory, image_id, work):
+def _reap_unless_claimed(directory: str, image_id: str, work: str) -> bool:
     """Remove ``work`` unless a live task claims ``image_id``'s data."""
     try:
         fd = os.open(os.path.join(directory, image_id),
@@ -110,7 +112,7 @@ def _reap_unless_claimed(directory, image_id, work):
         os.close(fd)
 
 
-def reap_orphans(directory):
+def reap_orphans(directory: str) -> list[str]:
     """Remove the work files in ``directory`` that no live task uses.
 
     Returns the names removed. Files that are not ours are never touched.
@@ -124,7 +126,7 @@ def reap_orphans(directory):
     return reaped
 
 
-def remove_quietly(path):
+def remove_quietly(path: str) -> bool:
     """Remove ``path`` if it exists; a file already gone is not an error.
 
     Returns True if this call removed it.
@@ -137,7 +139,7 @@ def remove_quietly(path):
 
 
 @contextlib.contextmanager
-def new_file(path):
+def new_file(path: str) -> Iterator[BinaryIO]:
     """Open ``path`` for writing from scratch; remove it again on error.
 
     A leftover from an earlier, interrupted attempt is discarded first: output
@@ -155,7 +157,7 @@ def new_file(path):
         raise
 
 
-def _fsync_directory(path):
+def _fsync_directory(path: str) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
@@ -163,13 +165,13 @@ def _fsync_directory(path):
         os.close(fd)
 
 
-def replace(new, old):
+def replace(new: str, old: str) -> None:
     """Atomically put file ``new`` in place of ``old``, durably."""
     os.replace(new, old)
     _fsync_directory(os.path.dirname(os.path.abspath(old)))
 
 
-def check_free_space(directory, needed):
+def check_free_space(directory: str, needed: int) -> None:
     """Refuse, before writing anything, if ``directory`` lacks ``needed``."""
     st = os.statvfs(directory)
     free = st.f_bavail * st.f_frsize
@@ -179,6 +181,6 @@ def check_free_space(directory, needed):
             '%d' % (free, needed))
 
 
-def is_out_of_space(exc):
+def is_out_of_space(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC,
                                                       errno.EDQUOT)

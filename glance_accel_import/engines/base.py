@@ -43,7 +43,7 @@ class Probe:
     reason: str = ''
 
 
-def missing_package(package):
+def missing_package(package: str) -> Probe:
     """The probe of a software engine whose Python package is missing."""
     return Probe(available=False, hardware=False,
                  reason='the Python package %s is not installed' % package)
@@ -177,10 +177,12 @@ class CodecEngine(Engine):
     def new_decoder(self, fmt: str) -> Decoder:
         """Return a decoder for one member or frame of ``fmt``."""
 
-    def compress(self, fmt, level, reader, sink, chunk_size):
+    def compress(self, fmt: str, level: int, reader: 'streams.Reader',
+                 sink: 'streams.Sink', chunk_size: int) -> None:
         streams.encode(self.new_encoder(fmt, level), reader, sink,
                        chunk_size)
 
-    def decompress(self, fmt, reader, sink, chunk_size):
+    def decompress(self, fmt: str, reader: 'streams.Reader',
+                   sink: 'streams.Sink', chunk_size: int) -> None:
         streams.decode(lambda: self.new_decoder(fmt), self.decode_errors,
                        fmt, reader, sink, chunk_size)

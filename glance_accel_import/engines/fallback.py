@@ -20,10 +20,14 @@ on to the next engine; bad data, a full disk or an output limit fail the
 job at once, since another engine would fail the same way.
 """
 
+from collections.abc import Callable
 import dataclasses
+import typing
+from typing import BinaryIO
 
 from oslo_log import log as logging
 
+from glance_accel_import.engines import base
 from glance_accel_import.engines import manager
 from glance_accel_import import exception
 from glance_accel_import import staging
@@ -35,15 +39,15 @@ LOG = logging.getLogger(__name__)
 class Outcome:
     """The engine that did the job, its result, and why not the others."""
 
-    engine: object
-    result: object
+    engine: base.Engine
+    result: typing.Any
     #: 'name: reason' for every engine not tried (refused by the policy,
     #: unavailable, unable to handle the format), in order.
     passed_over: tuple
     #: The ``EngineFailed`` of every engine that was tried and abandoned.
     failures: tuple = ()
 
-    def why(self):
+    def why(self) -> str:
         """One phrase for logs: why this engine did the work."""
         reasons = list(self.passed_over) + [str(f) for f in self.failures]
         if not reasons:
@@ -51,7 +55,12 @@ class Outcome:
         return 'after ' + '; '.join(reasons)
 
 
-def run(operation, fmt, engines, path, stream, forced=None, on_restart=None):
+def run(operation: str, fmt: str, engines: dict[str, base.Engine],
+        path: str,
+        stream: Callable[[base.Engine, BinaryIO], typing.Any],
+        forced: str | None = None,
+        on_restart: Callable[[base.Engine, Exception], None] | None = None
+        ) -> Outcome:
     """Write ``path`` with ``stream(engine, file)``, engine after engine.
 
     ``stream`` gets a fresh, empty file for every attempt and returns a

@@ -12,6 +12,7 @@
 
 """Load engines from their entry points and choose one for a job."""
 
+from collections.abc import Iterable
 import dataclasses
 import typing
 
@@ -19,11 +20,14 @@ from oslo_config import cfg
 from oslo_log import log as logging
 from stevedore import extension
 
+from glance_accel_import.engines import base
 from glance_accel_import import exception
 from glance_accel_import import opts
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
+#: Engines by name, as ``load_engines`` returns them.
+Engines = dict[str, base.Engine]
 opts.register_opts(CONF)
 
 NAMESPACE = opts.ENGINE_NAMESPACE
@@ -32,12 +36,14 @@ COMPRESS = 'compress'
 DECOMPRESS = 'decompress'
 
 
-def _log_load_failure(manager, entrypoint, exc):
+def _log_load_failure(manager: typing.Any, entrypoint: typing.Any,
+                      exc: BaseException) -> None:
     LOG.warning('Could not load compression engine %s: %s',
                 entrypoint.name, exc)
 
 
-def load_engines(extensions=None):
+def load_engines(extensions: Iterable[typing.Any] | None = None
+                 ) -> Engines:
     """Return every installed engine, by name.
 
     :param extensions: a stevedore ``ExtensionManager`` holding engine
@@ -51,7 +57,7 @@ def load_engines(extensions=None):
         extensions = extension.ExtensionManager(
             NAMESPACE, invoke_on_load=True,
             on_load_failure_callback=_log_load_failure)
-    return {ext.name: ext.obj for ext in extensions}
+    return {ext.name: ext.obj for ext in extensions if ext.obj is not None}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +72,7 @@ class EngineStatus:
     writes: tuple
 
 
-def describe(engines):
+def describe(engines: Engines) -> list['EngineStatus']:
     """Return an ``EngineStatus`` for every engine, in name order."""
     result = []
     for name in sorted(engines):
@@ -78,7 +84,7 @@ def describe(engines):
     return result
 
 
-def _handles(engine, operation, fmt):
+def _handles(engine: base.Engine, operation: str, fmt: str) -> bool:
     formats = engine.writes if operation == COMPRESS else engine.reads
     return fmt in formats
 
@@ -88,12 +94,12 @@ HARDWARE_ONLY = 'hardware_only'
 SOFTWARE_ONLY = 'software_only'
 
 
-def fallback_policy():
+def fallback_policy() -> str:
     """The configured policy: which kinds of engine may work."""
     return getattr(CONF, opts.ENGINE_GROUP).fallback_policy
 
 
-def _refusal(engine, policy):
+def _refusal(engine: base.Engine, policy: str) -> str | None:
     """Why ``engine``, which handles the format, cannot work here, or None."""
     if policy == HARDWARE_ONLY and not engine.hardware:
         return 'software engine, and fallback_policy is %s' % policy
@@ -105,16 +111,18 @@ def _refusal(engine, policy):
     return None
 
 
-def default_order(engines):
+def default_order(engines: Engines) -> list[str]:
     """Hardware engines first, then software engines fastest first."""
-    def rank(name):
+    def rank(name: str) -> tuple:
         engine = engines[name]
         return (not engine.hardware, -engine.speed_rank, name)
     return sorted(engines, key=rank)
 
 
-def candidates(operation, fmt, engines, order=None, policy=None,
-               forced=None):
+def candidates(operation: str, fmt: str, engines: Engines,
+               order: list[str] | None = None, policy: str | None = None,
+               forced: str | None = None
+               ) -> tuple[list[base.Engine], list[str]]:
     """Engines that may ``operation`` fmt, in order, and why not the others.
 
     Returns ``(usable, reasons)``: the engines to try, best first, and one
@@ -151,13 +159,16 @@ def candidates(operation, fmt, engines, order=None, policy=None,
     return usable, reasons
 
 
-def no_engine(operation, fmt, reasons):
+def no_engine(operation: str, fmt: str,
+              reasons: list[str]) -> exception.NoEngineAvailable:
     return exception.NoEngineAvailable(
         'no compression engine can %s %s (%s)'
         % (operation, fmt, '; '.join(reasons) or 'no engine configured'))
 
 
-def select(operation, fmt, engines, order=None, forced=None, policy=None):
+def select(operation: str, fmt: str, engines: Engines,
+           order: list[str] | None = None, forced: str | None = None,
+           policy: str | None = None) -> base.Engine:
     """Return the engine that should ``operation`` (compress/decompress) fmt.
 
     ``forced`` names one engine and bypasses the order and fallback policy.
@@ -184,7 +195,7 @@ class Choice:
     passed_over: tuple
 
 
-def order_description(engines):
+def order_description(engines: Engines) -> str:
     """The order and policy that pick engines, in words."""
     group = getattr(CONF, opts.ENGINE_GROUP)
     if group.engine_order:
@@ -195,7 +206,7 @@ def order_description(engines):
     return '%s, fallback_policy %s' % (order, fallback_policy())
 
 
-def plan(engines):
+def plan(engines: Engines) -> list['Choice']:
     """A ``Choice`` for every operation and format some engine handles."""
     order = order_description(engines)
     choices = []
