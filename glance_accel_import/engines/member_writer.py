@@ -76,7 +76,7 @@ class MemberWriter:
         """Yield lists of pieces (a data member) or ints (a long zero run).
         """
         parts, size = [], 0
-        for piece in pieces:
+        for piece in self._split(pieces):
             if isinstance(piece, int) and piece >= ZERO_RUN_MIN:
                 if parts:
                     yield parts
@@ -90,6 +90,27 @@ class MemberWriter:
                 parts, size = [], 0
         if parts:
             yield parts
+
+    def _split(self, pieces):
+        """Data pieces cut where members end, so none outgrows its size."""
+        room = self._member_size
+        for piece in pieces:
+            if isinstance(piece, int):
+                yield piece
+                room -= piece
+                if piece >= ZERO_RUN_MIN or room <= 0:
+                    room = self._member_size
+                continue
+            view, start = memoryview(piece), 0
+            while len(piece) - start > room:
+                yield view[start:start + room]
+                start += room
+                room = self._member_size
+            if start < len(piece):
+                yield view[start:] if start else piece
+                room -= len(piece) - start
+                if room <= 0:
+                    room = self._member_size
 
     def write_all(self, pieces):
         """Compress every piece, in order; at least one member."""
