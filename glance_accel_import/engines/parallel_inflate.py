@@ -30,11 +30,11 @@ a verdict of its own.
 
 import collections
 import concurrent.futures
+import functools
 
 from glance_accel_import.engines import gzip_members
 from glance_accel_import.engines import parallel_gzip
 from glance_accel_import import streams
-from glance_accel_import import zeros
 
 _RAW = -15
 #: Largest claimed plain size inflated in parallel (a zero member is not
@@ -44,6 +44,11 @@ MAX_MEMBER_PLAIN = 16 * 1024 * 1024
 MAX_MEMBER_DEFLATE = MAX_MEMBER_PLAIN + MAX_MEMBER_PLAIN // 8
 #: Plain bytes held by members in flight, at most (besides zero runs).
 IN_FLIGHT_PLAIN = 64 * 1024 * 1024
+
+
+@functools.lru_cache(maxsize=2)
+def _zeros(size):
+    return bytes(size)
 
 
 class _Resume:
@@ -165,12 +170,14 @@ class _Decoder:
             result = result.result()
             if result is None:
                 return False
-            view = memoryview(result)
-            for start in range(0, len(view), self._chunk):
-                self._sink.write(view[start:start + self._chunk])
+            # bytes, not views: the sparse sink compares blocks with a
+            # fast memcmp on bytes, element by element on a memoryview.
+            for start in range(0, len(result), self._chunk):
+                self._sink.write(result[start:start + self._chunk])
         else:
-            for chunk in zeros.zero_chunks(result):
-                self._sink.write(chunk)
+            zero = _zeros(self._chunk)
+            for start in range(0, result, self._chunk):
+                self._sink.write(zero[:min(self._chunk, result - start)])
         self.members_done += 1
         return True
 
