@@ -388,20 +388,29 @@ def _next_member(fmt, source, members, bytes_out):
     return True
 
 
-def decode(new_decoder, decode_errors, fmt, reader, sink, chunk_size):
+def decode(new_decoder, decode_errors, fmt, reader, sink, chunk_size,
+           members_done=0):
     """Pump ``reader`` through decoders from ``new_decoder`` into ``sink``.
 
     Every call to a decoder returns at most ``chunk_size`` bytes, so a small
     input that expands enormously is stopped by the sink's limit after at most
     one extra chunk. Each member costs work bounded by its own size, and
     members out of proportion with their output are refused.
+
+    ``members_done``: members already decoded into ``sink`` by someone else
+    (a parallel decoder); ``reader`` starts right after them, and the
+    verdict is the one a decode from the first member would reach.
     """
     source = _Input(reader, chunk_size)
+    if members_done and not _next_member(fmt, source, members_done,
+                                         sink.bytes_written):
+        return
     head = source.peek(formats.HEADER_BYTES)
     if formats.starts_member(fmt, head):
         _check_header(fmt, head)
     first_feed = min(FIRST_FEED, chunk_size)
-    decoder, feed, members, exhausted = new_decoder(), first_feed, 1, False
+    decoder, feed, exhausted = new_decoder(), first_feed, False
+    members = members_done + 1
     while True:
         data = b''
         if decoder.needs_input and not exhausted:

@@ -289,6 +289,13 @@ def _add_bench_command(sub):
     bench = sub.add_parser(
         'bench', help='measure every engine against gzip, pigz, igzip, '
                       'qemu-img and Glance on a realistic volume')
+    bench.add_argument('--volume', action='append', default=[],
+                       help='measure on this image (any file; repeat for '
+                            'several); default: build two volumes, binaries '
+                            'and text')
+    bench.add_argument('--classic', action='store_true',
+                       help='the single-tree benchmark with every engine, '
+                            'its chart and the 20 GiB memory proof')
     bench.add_argument('--workdir', default='bench-work',
                        help='volumes and outputs go here (reused)')
     bench.add_argument('--source-tree', default=None,

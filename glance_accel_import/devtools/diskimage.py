@@ -56,14 +56,20 @@ def build_ext4_image(path, size, source_tree=None, data_fraction=0.4):
     """Create a sparse ext4 image of ``size`` bytes at ``path``.
 
     About ``data_fraction`` of it is filled with files copied from
-    ``source_tree``. Returns the number of file bytes copied in.
+    ``source_tree``, or shared evenly by a list of trees. Returns the number
+    of file bytes copied in.
     """
     mkfs = shutil.which('mkfs.ext4') or '/sbin/mkfs.ext4'
     if not os.path.exists(mkfs):
         raise RuntimeError('mkfs.ext4 not found (Debian: e2fsprogs)')
     source_tree = source_tree or default_source_tree()
     with tempfile.TemporaryDirectory(dir=os.path.dirname(path) or '.') as tree:
-        copied = _copy_some_files(source_tree, tree, int(size * data_fraction))
+        trees = ([source_tree] if isinstance(source_tree, str)
+                 else list(source_tree))
+        share = int(size * data_fraction) // len(trees)
+        copied = sum(_copy_some_files(
+            src, tree if len(trees) == 1 else os.path.join(tree, str(n)),
+            share) for n, src in enumerate(trees))
         with open(path, 'wb') as f:
             f.truncate(size)
         result = subprocess.run(

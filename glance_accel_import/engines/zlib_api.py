@@ -17,9 +17,12 @@ gzip handling of the ``stdlib`` and ``isal`` engines lives here once.
 """
 
 from glance_accel_import.engines import base
+from glance_accel_import.engines import member_writer
 from glance_accel_import.engines import parallel_gzip
+from glance_accel_import.engines import parallel_inflate
 from glance_accel_import import formats
 from glance_accel_import import opts
+from glance_accel_import import streams
 
 
 class ZlibDecoder:
@@ -72,11 +75,28 @@ class ZlibAPIEngine(base.CodecEngine):
             formats.GZIP_WBITS)
 
     def compress(self, fmt, level, reader, sink, chunk_size):
-        """Block-parallel, zero-aware; see ``parallel_gzip``."""
-        writer = parallel_gzip.ParallelGzipWriter(
-            self.zlib_module, self.native_level(level), sink,
-            opts.compress_threads())
+        """Block-parallel, zero-aware: sized members (``member_writer``),
+        or one member (``parallel_gzip``) if ``gzip_member_size`` is 0."""
+        member_size = opts.gzip_member_size()
+        if member_size:
+            writer = member_writer.MemberWriter(
+                self.zlib_module, self.native_level(level), sink,
+                opts.compress_threads(), member_size)
+        else:
+            writer = parallel_gzip.ParallelGzipWriter(
+                self.zlib_module, self.native_level(level), sink,
+                opts.compress_threads())
         writer.write_all(reader.pieces(chunk_size))
+
+    def decompress(self, fmt, reader, sink, chunk_size):
+        """Sized members on every thread (``parallel_inflate``); the rest,
+        and anything irregular, through the one pump in ``streams``."""
+        parallel_inflate.decompress(
+            self.zlib_module, fmt, reader, sink, chunk_size,
+            opts.compress_threads(),
+            lambda source, members_done: streams.decode(
+                lambda: self.new_decoder(fmt), self.decode_errors, fmt,
+                source, sink, chunk_size, members_done=members_done))
 
     def new_decoder(self, fmt):
         return ZlibDecoder(self.zlib_module.decompressobj(formats.GZIP_WBITS))

@@ -1,0 +1,241 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""A benchmark that cannot flatter us: several volumes, any volume.
+
+Every target is checked on every volume, in one run: by default two dense
+volumes built from different trees (binaries and already-compressed files;
+text), or any images the user names with ``--volume``. Our default path
+runs with one thread and with every CPU; throughput is also given as a
+fraction of the machine's codec limit, the single-thread ``igzip -1`` rate
+times the CPUs. "Today's" decompression is our own single-member path
+(``gzip_member_size = 0``). Load averages are recorded around each volume:
+on a shared machine only ratios within one run mean anything.
+"""
+
+import dataclasses
+import os
+import subprocess
+
+from glance_accel_import.devtools.bench import runner
+from glance_accel_import.devtools.bench import suite
+from glance_accel_import.devtools import diskimage
+
+GiB = 1024 ** 3
+MiB = 1024 ** 2
+RSS_LIMIT = 256 * MiB
+#: Trees for the default volumes: (name, trees), first the hard case.
+DEFAULT_TREES = (
+    ('binaries', ('/usr/lib', '/usr/share/doc')),
+    ('text', ('/usr/include', os.path.dirname(os.__file__),
+              '/usr/share/perl', '/usr/share/man')),
+)
+_CONF = {
+    'one-thread': '[accel_import]\nthreads = 1\n',
+    'single-member': '[accel_compress]\ngzip_member_size = 0\n',
+}
+OURS = 'ours'
+OURS_1T = 'ours, 1 thread'
+SINGLE = 'ours, single member (today)'
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    volume: str
+    text: str
+    measured: str
+    met: bool
+
+
+def build_volumes(workdir, size, data_fraction, trees=DEFAULT_TREES):
+    """Dense volumes (every zero written), one per tree set, reused."""
+    vols = []
+    for name, sources in trees:
+        dense = os.path.join(workdir, '%s.img' % name)
+        if not os.path.exists(dense):
+            sparse = dense + '.sparse'
+            diskimage.build_ext4_image(
+                sparse, size, [s for s in sources if os.path.isdir(s)],
+                data_fraction=data_fraction)
+            subprocess.run(['cp', '--sparse=never', sparse,
+                            dense + '.tmp'], check=True)
+            os.replace(dense + '.tmp', dense)
+            os.remove(sparse)
+        vols.append((name, dense))
+    return vols
+
+
+def _conf_files(workdir):
+    paths = {}
+    for name, text in _CONF.items():
+        paths[name] = os.path.join(workdir, '%s.conf' % name)
+        with open(paths[name], 'w') as f:
+            f.write(text)
+    return paths
+
+
+def tools(workdir, engine):
+    """(compressors, decompressors): (Tool, output suffix or source key)."""
+    conf = _conf_files(workdir)
+
+    def ours(name, operation, conf_name=None, *extra):
+        argv = suite.OURS + (('--config-file', conf[conf_name])
+                             if conf_name else ()) + (
+            operation, '--force', '--engine', engine) + extra + (
+            '{src}', '{dst}')
+        return runner.Tool(name, operation, argv)
+
+    peers = [t for t, _ in suite.compress_tools({}, None)
+             if t.name in ('igzip -1', 'gzip -6', 'qemu-img qcow2 zlib')]
+    compressors = [ours(OURS, 'compress'),
+                   ours(OURS_1T, 'compress', 'one-thread'),
+                   ours(SINGLE, 'compress', 'single-member')] + peers
+    glance = [t for t, _ in suite.decompress_tools({})
+              if t.name == 'glance copyfileobj']
+    decompressors = [(ours(OURS, 'decompress'), OURS),
+                     (ours(OURS_1T, 'decompress', 'one-thread'), OURS),
+                     (ours(SINGLE, 'decompress'), SINGLE)] + [
+        (t, OURS) for t in glance]
+    return compressors, decompressors
+
+
+def run_volume(name, path, workdir, compressors, decompressors, log):
+    """Measure everything on one volume; return its measurements."""
+    results, outputs = [], {}
+    for tool in compressors:
+        suffix = '.qcow2' if tool.name.startswith('qemu') else '.gz'
+        dst = os.path.join(workdir, 'out-%s-%s%s' % (
+            name, tool.name.split(',')[0].replace(' ', '_') + str(
+                len(results)), suffix))
+        m = runner.measure(tool, name, path, dst)
+        results.append(m)
+        log('%-9s %-9s %-28s %7.2fs cpu %6.2fs' % (
+            'compress', name, tool.name, m.wall, m.cpu))
+        if tool.name in (OURS, SINGLE):
+            outputs[tool.name] = dst
+        else:
+            os.remove(dst)
+    for tool, source in decompressors:
+        dst = os.path.join(workdir, 'plain-%s.img' % name)
+        m = runner.measure(tool, name, outputs[source], dst)
+        os.remove(dst)
+        results.append(m)
+        log('%-9s %-9s %-28s %7.2fs cpu %6.2fs' % (
+            'decompress', name, tool.name, m.wall, m.cpu))
+    for dst in outputs.values():
+        os.remove(dst)
+    return results
+
+
+def _get(results, tool, operation='compress'):
+    for m in results:
+        if (m.tool, m.operation) == (tool, operation):
+            return m
+    return None
+
+
+def targets(volume, results, cpus):
+    """The issue's targets for one volume."""
+    out = []
+
+    def add(text, value, fmt, met):
+        out.append(Target(volume, text, fmt % value, met))
+
+    ours, one = _get(results, OURS), _get(results, SINGLE)
+    gz, qz = _get(results, 'gzip -6'), _get(results, 'qemu-img qcow2 zlib')
+    ig = _get(results, 'igzip -1')
+    if gz:
+        add('compress >= 20x faster than gzip -6', gz.wall / ours.wall,
+            '%.1fx', gz.wall / ours.wall >= 20)
+        size = ours.output_size / gz.output_size
+        add('compress output <= 1.15x gzip -6', size, '%.3fx', size <= 1.15)
+    if qz:
+        add('compress >= 12x faster than qemu-img -c', qz.wall / ours.wall,
+            '%.1fx', qz.wall / ours.wall >= 12)
+        size = ours.output_size / qz.output_size
+        add('compress output <= 1.05x qemu-img -c', size, '%.3fx',
+            size <= 1.05)
+    if ig:
+        add('compress >= 1.5x faster than igzip -1 (%d CPUs)' % cpus,
+            ig.wall / ours.wall, '%.2fx', ig.wall / ours.wall >= 1.5)
+        add('compress CPU seconds / igzip -1 CPU seconds (budget 1.33)',
+            ours.cpu / ig.cpu, '%.2f', ours.cpu / ig.cpu <= 1.33)
+    if one:
+        size = ours.output_size / one.output_size
+        add('sized members: size <= 1.01x one member', size, '%.4fx',
+            size <= 1.01)
+    d_ours, d_one = _get(results, OURS, 'decompress'), _get(
+        results, SINGLE, 'decompress')
+    glance = _get(results, 'glance copyfileobj', 'decompress')
+    if d_ours and d_one:
+        add('decompress >= 1.7x our single-member path',
+            d_one.wall / d_ours.wall, '%.2fx', d_one.wall / d_ours.wall >= 1.7)
+    if d_ours and glance:
+        add('decompress >= 4x Glance copyfileobj',
+            glance.wall / d_ours.wall, '%.1fx',
+            glance.wall / d_ours.wall >= 4)
+    peak = max(m.peak_rss for m in results if m.tool.startswith('ours'))
+    add('peak RSS of ours < 256 MiB', peak / MiB, '%.0f MiB',
+        peak < RSS_LIMIT)
+    return out
+
+
+def table(volume, results, cpus, load):
+    """One volume's measurements, with the codec-limit fraction."""
+    ig = _get(results, 'igzip -1')
+    limit = (ig.input_apparent / ig.wall * cpus) if ig else None
+    lines = ['Volume %s: %.2f GiB, load average %s' % (
+        volume, results[0].input_apparent / GiB, load), '',
+        '| operation | tool | wall s | CPU s | plain MB/s | output MiB | '
+        'peak RSS MiB | fraction of codec limit |',
+        '|---|---|---|---|---|---|---|---|']
+    for m in results:
+        plain = m.mb_s_apparent * 1e6
+        frac = ('%.2f' % (plain / limit) if limit and
+                m.operation == 'compress' else '')
+        lines.append('| %s | %s | %.2f | %.2f | %.0f | %.1f | %.0f | %s |' % (
+            m.operation, m.tool, m.wall, m.cpu, plain / 1e6,
+            m.output_size / MiB, m.peak_rss / MiB, frac))
+    if limit:
+        lines += ['', 'Codec limit: igzip -1 single-thread rate x %d CPUs '
+                  '= %.0f MB/s' % (cpus, limit / 1e6)]
+    return '\n'.join(lines)
+
+
+def targets_table(checks):
+    lines = ['| volume | target | measured | met |', '|---|---|---|---|']
+    lines += ['| %s | %s | %s | %s |' % (t.volume, t.text, t.measured,
+                                         'yes' if t.met else 'NO')
+              for t in checks]
+    return '\n'.join(lines)
+
+
+def _load():
+    return ' '.join('%.2f' % x for x in os.getloadavg())
+
+
+def run(volumes, workdir, engine, log=print):
+    """Measure every volume; return (Markdown text, measurements)."""
+    cpus = os.cpu_count() or 1
+    compressors, decompressors = tools(workdir, engine)
+    sections, checks, everything = [], [], []
+    for name, path in volumes:
+        before = _load()
+        results = run_volume(name, path, workdir, compressors,
+                             decompressors, log)
+        load = '%s before, %s after' % (before, _load())
+        sections.append(table(name, results, cpus, load))
+        checks += targets(name, results, cpus)
+        everything += results
+    text = '\n\n'.join(sections + ['Targets, every volume, one run:',
+                                   targets_table(checks)])
+    return text, everything
