@@ -320,7 +320,7 @@ Related options:
     cfg.IntOpt('gzip_member_size',
                default=DEFAULT_GZIP_MEMBER_SIZE,
                min=0,
-               max=256 * MiB,
+               max=256 * units.Mi,
                help="""
 Plain bytes per gzip member written by the ``isal`` and ``stdlib`` engines.
 
