@@ -314,6 +314,8 @@ def build_parser():
                          [k for k in digests.KINDS if k != digests.NONE])
     digest.set_defaults(func=_digest)
     _add_tool_commands(sub)
+    from glance_accel_import.bench import cinder_volume
+    cinder_volume.add_parser(sub)
     return parser
 
 
