@@ -479,11 +479,23 @@ def decompress_file(engine, fmt, src_path, dst_file, chunk_size, limit=None,
     thread, overlapped with the codec.
     """
     with open(src_path, 'rb') as src:
-        reader = Reader(src, progress=progress)
-        sink = Sink(dst_file, limit=limit, digest=digest, sparse=True,
-                    background=True)
-        seconds = _run(lambda: engine.decompress(
-            fmt, reader, sink, chunk_size), reader, sink)
+        return decompress_stream(engine, fmt, src, dst_file, chunk_size,
+                                 limit=limit, progress=progress,
+                                 digest=digest)
+
+
+def decompress_stream(engine, fmt, src, dst_file, chunk_size, limit=None,
+                      progress=None, digest=None):
+    """``decompress_file`` from ``src``, anything with ``read(size)``.
+
+    For data that never lands in a file of its own, such as an image
+    decompressed as it is downloaded.
+    """
+    reader = Reader(src, progress=progress)
+    sink = Sink(dst_file, limit=limit, digest=digest, sparse=True,
+                background=True)
+    seconds = _run(lambda: engine.decompress(
+        fmt, reader, sink, chunk_size), reader, sink)
     return StreamResult(engine.name, fmt, reader.bytes_read,
                         sink.bytes_written, seconds, digest,
                         sink.hexdigest())

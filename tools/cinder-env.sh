@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare .venv-cinder: Cinder's released source with our patch applied
 # (contrib/cinder/*.patch, in name order), installed in development mode
-# together with python-cinderclient and what Cinder's unit tests need.
+# together with python-cinderclient and what Cinder's unit tests need, and
+# this project (for Cinder's AccelImport accelerator, 0003).
 #
 # Re-runs are quick: the venv is rebuilt only when the Cinder version or a
 # patch changes, and then only the source tree is re-extracted and patched.
@@ -19,7 +20,7 @@ mkdir -p "$venv"
 exec 9>"$venv.lock"
 flock 9
 
-want="cinder $CINDER_VERSION $(cat "${patches[@]}" | sha256sum | cut -d' ' -f1)"
+want="cinder $CINDER_VERSION $(cat "${patches[@]}" | sha256sum | cut -d' ' -f1) +accel"
 if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
     exit 0
 fi
@@ -55,6 +56,10 @@ if [ "$(cat "$venv/.deps-installed" 2>/dev/null)" != "$CINDER_VERSION" ]; then
 else
     pip_quiet --no-deps -e "$src"
 fi
-"$venv/bin/python" -c 'import cinder.image.image_utils, cinderclient' \
+# The volume host's copy of glance-accel-import (development mode: the
+# tests always run the worktree's code).
+pip_quiet -e .
+"$venv/bin/python" -c 'import cinder.image.image_utils, cinderclient
+import glance_accel_import.cinder_accelerator' \
     2>/dev/null
 echo "$want" > "$stamp"

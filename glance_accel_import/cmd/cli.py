@@ -169,6 +169,11 @@ def _bench(args, engines):
     return bench.run(args)
 
 
+def _bench_cinder(args, engines):
+    from glance_accel_import.devtools.bench import cinder_volume
+    return cinder_volume.run(args, engines)
+
+
 def _digest(args, engines):
     print(streams.digest_file(args.src, args.digest))
 
@@ -314,10 +319,32 @@ def _add_bench_command(sub):
     bench.set_defaults(func=_bench)
 
 
+def _add_bench_cinder_command(sub):
+    cmd = sub.add_parser(
+        'bench-cinder', help="measure Cinder's create-volume-from-image "
+                             'data path, stock vs accel_import (needs a '
+                             'Cinder with contrib/cinder patches)')
+    cmd.add_argument('--workdir', default='bench-cinder-work',
+                     help='volume, image and conversion dir go here')
+    cmd.add_argument('--volume', help='use this volume file instead of '
+                                      'building one (never modified)')
+    cmd.add_argument('--size-gib', type=_positive_int, default=4,
+                     help='size of the volume built (GiB)')
+    cmd.add_argument('--data-gib', type=float, default=1.25,
+                     help='real files copied into the volume built (GiB)')
+    cmd.add_argument('--source-tree', default='/usr',
+                     help='where the real files come from')
+    cmd.add_argument('--cinder-python', default='.venv-cinder/bin/python',
+                     help="python of the Cinder installation")
+    cmd.add_argument('--markdown', help='write the report here')
+    cmd.set_defaults(func=_bench_cinder)
+
+
 #: One builder per command, in the order ``--help`` lists them.
 COMMAND_BUILDERS = (_add_engines_command, _add_compress_command,
                     _add_decompress_command, _add_digest_command,
-                    _add_demo_command, _add_bench_command)
+                    _add_demo_command, _add_bench_command,
+                    _add_bench_cinder_command)
 
 
 def _add_global_options(parser):
