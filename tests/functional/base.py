@@ -27,6 +27,8 @@ class GlanceFunctionalTest(testtools.TestCase):
     plugins = ()
     import_options = None
     image_size_cap = None
+    #: The Python whose Glance runs (None: this one's).
+    glance_python = None
 
     def setUp(self):
         super().setUp()
@@ -42,7 +44,7 @@ class GlanceFunctionalTest(testtools.TestCase):
             workdir, plugins=self.plugins,
             import_options=self.import_options,
             image_size_cap=self.image_size_cap,
-            database_url=self.database_url())
+            database_url=self.database_url(), python=self.glance_python)
         # The work directory goes away with the test, so keep the server's
         # side of the story with the failure report.
         self.addOnException(self._attach_glance_log)
