@@ -39,6 +39,9 @@ HORIZON_VENV = os.path.join(ROOT, '.venv-horizon')
 HORIZON_SRC = os.path.join(HORIZON_VENV, 'src',
                            'horizon-%s' % HORIZON_VERSION)
 
+GLANCE_VERSION = '33.0.0'
+GLANCE_VENV = os.path.join(ROOT, '.venv-glance')
+
 
 class _ClientVenv(fixtures.Fixture):
     script = None
@@ -68,6 +71,13 @@ class HorizonVenv(_ClientVenv):
 
     script = 'horizon-env.sh'
     env = {'HORIZON_VERSION': HORIZON_VERSION}
+
+
+class GlanceVenv(_ClientVenv):
+    """.venv-glance holds Glance with contrib/glance's patches."""
+
+    script = 'glance-env.sh'
+    env = {'GLANCE_VERSION': GLANCE_VERSION}
 
 
 def run(test, name, args, cwd=ROOT, env=None, timeout=900):

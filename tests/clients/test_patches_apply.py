@@ -13,8 +13,8 @@
 """Each patch in contrib/ applies cleanly to the release it names.
 
 ``patch --fuzz=0`` on a fresh extraction of the released sdist (the one
-tools/osc-env.sh or tools/horizon-env.sh downloaded): every hunk must
-apply where the patch says, without offset or fuzz.
+tools/osc-env.sh, tools/horizon-env.sh or tools/glance-env.sh downloaded):
+every hunk must apply where the patch says, without offset or fuzz.
 """
 
 import glob
@@ -58,3 +58,7 @@ class TestPatchesApply(testtools.TestCase):
     def test_horizon(self):
         self.check(base.HorizonVenv(), base.HORIZON_VENV,
                    'horizon-%s' % base.HORIZON_VERSION, 'horizon')
+
+    def test_glance(self):
+        self.check(base.GlanceVenv(), base.GLANCE_VENV,
+                   'glance-%s' % base.GLANCE_VERSION, 'glance')

@@ -27,6 +27,10 @@ class GlanceFunctionalTest(testtools.TestCase):
     plugins = ()
     import_options = None
     image_size_cap = None
+    #: The Python whose Glance runs (None: this one's).
+    glance_python = None
+    #: ``{group: {option: value}}`` merged into glance-api.conf.
+    api_options = None
 
     def setUp(self):
         super().setUp()
@@ -42,7 +46,8 @@ class GlanceFunctionalTest(testtools.TestCase):
             workdir, plugins=self.plugins,
             import_options=self.import_options,
             image_size_cap=self.image_size_cap,
-            database_url=self.database_url())
+            database_url=self.database_url(), python=self.glance_python,
+            api_options=self.api_options)
         # The work directory goes away with the test, so keep the server's
         # side of the story with the failure report.
         self.addOnException(self._attach_glance_log)

@@ -21,9 +21,8 @@ Here the image is served by an HTTP server on 127.0.0.1 started by the
 test; every plugin order must give our reason, ``queued``, and a retry that
 Glance accepts.
 
-``glance-download`` is not tested: it fetches from a second Glance found
-through the Keystone catalog (another region), and these tests run Glance
-without Keystone.
+``glance-download``, and the plugin orders no plugin can save, are in
+test_glance_download.py and test_patched_glance.py (contrib/glance).
 """
 
 import functools

@@ -224,19 +224,22 @@ def import_conf_sections(plugins=(), import_options=None):
 
 
 def write_config(workdir, port, plugins=(), import_options=None,
-                 image_size_cap=None, database_url=None):
+                 image_size_cap=None, database_url=None, api_options=None):
     """Write the config files and create the directories; return the Layout.
 
     ``import_options`` is ``{group: {option: value}}`` for
-    glance-image-import.conf, where the import plugins read their options.
+    glance-image-import.conf, where the import plugins read their options;
+    ``api_options``, in the same form, is merged into glance-api.conf.
     """
     layout = Layout(os.path.abspath(workdir))
     for path in (layout.config_dir, layout.store_dir,
                  layout.spare_store_dir, layout.staging_dir,
                  layout.tasks_dir, layout.lock_dir):
         os.makedirs(path, exist_ok=True)
-    _write_ini(layout.api_conf,
-               api_conf_sections(layout, port, image_size_cap, database_url))
+    sections = api_conf_sections(layout, port, image_size_cap, database_url)
+    for group, options in (api_options or {}).items():
+        sections.setdefault(group, {}).update(options)
+    _write_ini(layout.api_conf, sections)
     _write_ini(layout.paste_ini, paste_sections(layout))
     _write_ini(layout.import_conf,
                import_conf_sections(plugins, import_options))

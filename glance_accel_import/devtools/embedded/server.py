@@ -66,7 +66,7 @@ class EmbeddedGlance:
 
     def __init__(self, workdir, plugins=(), import_options=None,
                  image_size_cap=None, database_url=None, port=None,
-                 python=None):
+                 python=None, api_options=None):
         self.workdir = os.path.abspath(workdir)
         self.plugins = list(plugins)
         self.import_options = import_options or {}
@@ -74,6 +74,7 @@ class EmbeddedGlance:
         self.database_url = database_url
         self.port = port
         self.python = python or sys.executable
+        self.api_options = api_options
         self.layout = config.Layout(self.workdir)
         self._process = None
 
@@ -107,7 +108,7 @@ class EmbeddedGlance:
             self.port = free_port()
         config.write_config(self.workdir, self.port, self.plugins,
                             self.import_options, self.image_size_cap,
-                            self.database_url)
+                            self.database_url, self.api_options)
         deadline = time.monotonic() + timeout
         try:
             on_phase('creating its database (glance-manage db_sync)')
