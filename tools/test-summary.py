@@ -61,8 +61,8 @@ def main():
         for test_id, status, _ in failed:
             print('FAILED: %s (%s)' % (test_id, status))
     passed = len(tests) - len(failed) - len(skipped)
-    print('%d passed, %d failed, %d skipped' % (passed, len(failed),
-                                                 len(skipped)))
+    print('%d passed, %d failed, %d skipped'
+          % (passed, len(failed), len(skipped)))
     if args.strict and (failed or skipped or not tests):
         if not tests:
             print('FAILED: no test ran')

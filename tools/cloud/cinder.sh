@@ -47,9 +47,6 @@ rootwrap_config = $CINDER_ETC/rootwrap.conf
 state_path = $CINDER_DATA
 image_conversion_dir = $CINDER_DATA/conversion
 glance_api_servers = http://$HOST:${GLANCE_PORTS[0]}
-allow_compression_on_image_upload = true
-compression_format = gzip
-offload_image_compression_to_glance = true
 
 [database]
 connection = $(db_url cinder)
@@ -95,6 +92,10 @@ rbd_ceph_conf = $CEPH_CONF
 rbd_user = cinder
 image_volume_cache_enabled = false
 CONF
+    # allow_compression_on_image_upload, compression_format and
+    # offload_image_compression_to_glance: the writer devstack uses too
+    python3 "$REPO/tools/accel_conf.py" cinder "$conf" \
+        || die "cannot write the contrib/cinder options into $conf"
 }
 
 CINDER_ENV=(env PATH="$CLOUD_DIR/bin:$CINDER_VENV/bin:$PATH")
