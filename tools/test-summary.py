@@ -10,30 +10,68 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Print the closing line 'N passed, N failed, N skipped' from subunit."""
+"""Print the closing line 'N passed, N failed, N skipped' from subunit.
 
+--only REGEX counts only the tests whose id matches (re.search);
+--strict exits 1 when any counted test failed or skipped, or none ran
+(tools/cloud/ci.sh: every cloud test must run and pass).
+"""
+
+import argparse
+import re
 import sys
 
 import subunit
 import testtools
 
+FAILED = ('fail', 'uxsuccess')
+SKIPPED = ('skip',)
+
+
+def collect(stream, only):
+    """Each counted test's (id, status, skip reason), in stream order."""
+    tests = []
+
+    def on_test(test):
+        if test['status'] == 'exists' or not re.search(only, test['id']):
+            return
+        reason = test['details'].get('reason')
+        tests.append((test['id'], test['status'],
+                      reason.as_text() if reason else ''))
+
+    result = testtools.StreamToDict(on_test)
+    case = subunit.ByteStreamToStreamResult(stream, non_subunit_name='stdout')
+    result.startTestRun()
+    case.run(result)
+    result.stopTestRun()
+    return tests
+
 
 def main():
-    summary = testtools.StreamSummary()
-    tags = testtools.StreamTagger([summary], add=[], discard=[])
-    case = subunit.ByteStreamToStreamResult(sys.stdin.buffer,
-                                            non_subunit_name='stdout')
-    summary.startTestRun()
-    case.run(tags)
-    summary.stopTestRun()
-    failed = len(summary.errors) + len(summary.failures) + len(
-        summary.unexpectedSuccesses)
-    skipped = len(summary.skipped)
-    passed = summary.testsRun - failed - skipped
-    for test, reason in summary.skipped:
-        print('skipped: %s: %s' % (test.id(), reason))
-    print('%d passed, %d failed, %d skipped' % (passed, failed, skipped))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--only', default='', metavar='REGEX')
+    parser.add_argument('--strict', action='store_true')
+    args = parser.parse_args()
+    tests = collect(sys.stdin.buffer, args.only)
+    failed = [t for t in tests if t[1] in FAILED]
+    skipped = [t for t in tests if t[1] in SKIPPED]
+    for test_id, _, reason in skipped:
+        print('skipped: %s: %s' % (test_id, reason))
+    if args.strict:
+        for test_id, status, _ in failed:
+            print('FAILED: %s (%s)' % (test_id, status))
+    passed = len(tests) - len(failed) - len(skipped)
+    print('%d passed, %d failed, %d skipped'
+          % (passed, len(failed), len(skipped)))
+    if args.strict and (failed or skipped or not tests):
+        if not tests:
+            print('FAILED: no test ran')
+        elif skipped:
+            print('FAILED: %d test(s) skipped; each must run here'
+                  % len(skipped))
+        return 1
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

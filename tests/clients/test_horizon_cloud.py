@@ -17,11 +17,11 @@ development server with Horizon's own settings pointed at the Keystone of
 tools/cloud.sh (horizon_ui/cloud_settings.py). chromium logs in as the
 member of project ``alpha``, opens a fresh volume's "Upload to Image",
 chooses "Compressed" and submits; the image must end ``active`` as
-``compressed``, stored as gzip by Glance's ``accel_compress`` (checked with
-the ``openstack`` command; the browser does not look at the image: waiting
-for ``compressed`` on the image's Angular detail page timed out, which was
-not investigated). Skips, saying why, when the cloud is not up or chromium
-is missing.
+``compressed``: the browser finds it on the Images panel and its detail page
+shows container format ``COMPRESSED`` (Horizon upper-cases the value) and
+status ``Active``; the ``openstack`` command checks that Glance's
+``accel_compress`` stored it as gzip. Skips, saying why, when the cloud is
+not up or chromium is missing (tools/run-tests.sh fails on that skip).
 """
 
 import os
@@ -104,6 +104,9 @@ class TestHorizonUploadWithCloud(test_osc_cloud.CloudTestCase):
         self.assertEqual(1, len(images), images)
         image_id = images[0]['ID']
         self.addCleanup(self.run_openstack, 'image', 'delete', image_id)
+        # The browser sees it listed, then COMPRESSED and Active.
+        self.browser('image', 'horizon-compressed', image_id,
+                     os.environ.get('IMAGE_DETAIL_CLOUD_SCREENSHOT', ''))
         image = self.wait_for('image', image_id, 'active')
         self.wait_for('volume', volume['id'], 'available')
         self.assertEqual('compressed', image['container_format'])

@@ -153,7 +153,7 @@ ceph_up() {
     done
     wait_for 120 "Ceph OSD and placement groups" ceph_osd_ready
     ceph_user glance 'profile rbd pool=images'
-    ceph_user cinder 'profile rbd pool=volumes, profile rbd-read-only pool=images'
+    ceph_user "$CEPH_CINDER_USER" 'profile rbd pool=volumes, profile rbd-read-only pool=images'
     chmod 644 "$CEPH_ETC"/keyring.client.*
     phase_done
 }

@@ -47,9 +47,6 @@ rootwrap_config = $CINDER_ETC/rootwrap.conf
 state_path = $CINDER_DATA
 image_conversion_dir = $CINDER_DATA/conversion
 glance_api_servers = http://$HOST:${GLANCE_PORTS[0]}
-allow_compression_on_image_upload = true
-compression_format = gzip
-offload_image_compression_to_glance = true
 
 [database]
 connection = $(db_url cinder)
@@ -92,9 +89,13 @@ volume_driver = cinder.volume.drivers.rbd.RBDDriver
 volume_backend_name = ceph
 rbd_pool = volumes
 rbd_ceph_conf = $CEPH_CONF
-rbd_user = cinder
+rbd_user = $CEPH_CINDER_USER
 image_volume_cache_enabled = false
 CONF
+    # allow_compression_on_image_upload, compression_format and
+    # offload_image_compression_to_glance: the writer devstack uses too
+    python3 "$REPO/tools/accel_conf.py" cinder "$conf" \
+        || die "cannot write the contrib/cinder options into $conf"
 }
 
 CINDER_ENV=(env PATH="$CLOUD_DIR/bin:$CINDER_VENV/bin:$PATH")
@@ -103,7 +104,7 @@ CINDER_ENV=(env PATH="$CLOUD_DIR/bin:$CINDER_VENV/bin:$PATH")
 # user's keyring only from /etc/ceph/<cluster>.client.<user>.keyring;
 # Cinder ignores rbd_keyring_conf outside cinderlib (OSSN-0085).  A symlink
 # to our keyring, removed by `down` if it is still ours.
-OSBRICK_KEYRING=/etc/ceph/ceph.client.cinder.keyring
+OSBRICK_KEYRING=/etc/ceph/ceph.client.$CEPH_CINDER_USER.keyring
 
 cinder_link_keyring() {
     mkdir -p /etc/ceph
@@ -111,11 +112,11 @@ cinder_link_keyring() {
         say "   WARNING: $OSBRICK_KEYRING exists and is not ours: left as is"
         return 0
     fi
-    ln -sfn "$CEPH_ETC/keyring.client.cinder" "$OSBRICK_KEYRING"
+    ln -sfn "$CEPH_ETC/keyring.client.$CEPH_CINDER_USER" "$OSBRICK_KEYRING"
 }
 
 cinder_unlink_keyring() {
-    if [ -L "$OSBRICK_KEYRING" ] && [ "$(readlink "$OSBRICK_KEYRING")" = "$CEPH_ETC/keyring.client.cinder" ]; then
+    if [ -L "$OSBRICK_KEYRING" ] && [ "$(readlink "$OSBRICK_KEYRING")" = "$CEPH_ETC/keyring.client.$CEPH_CINDER_USER" ]; then
         rm -f "$OSBRICK_KEYRING"
     fi
 }

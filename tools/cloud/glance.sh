@@ -4,36 +4,18 @@
 # staging directory and worker_self_reference_url, so a glance-direct import
 # sent to one node for data staged on the other is proxied to the node
 # holding it.  Our plugins are configured with README.rst's own
-# glance-image-import.conf snippet (glance_import_conf), so the cloud runs
-# exactly what operators are told to write.
+# glance-image-import.conf snippet (glance_write_import_conf), so the cloud
+# runs exactly what operators are told to write.
 
 GLANCE_SHARED=$DATA/glance
 
-# glance_import_conf: the literal block README.rst gives for
-# glance-image-import.conf.
-glance_import_conf() {
-    awk '
-        /list the plugins in ``glance-image-import.conf``/ {found = 1}
-        found && /::$/ {inblock = 1; next}
-        inblock && /^[^ \t]/ {exit}
-        inblock {sub(/^    /, ""); print}
-    ' "$REPO/README.rst"
-}
-
+# glance_write_import_conf FILE: README.rst's glance-image-import.conf
+# snippet, written by tools/accel_conf.py, the writer devstack/plugin.sh
+# uses too.
 glance_write_import_conf() {
-    local out=$1 snippet
-    snippet=$(glance_import_conf)
-    echo "$snippet" | grep -q '^\[image_import_opts\]' \
-        || die "README.rst has no glance-image-import.conf snippet"
-    # Glance's image_import_plugins is a ListOpt with bounds=True: the value
-    # must be bracketed, or glance-api refuses the file.
-    if echo "$snippet" | grep -Eq '^image_import_plugins *= *[^[ ]'; then
-        [ -n "${_readme_warned:-}" ] || say "   WARNING: README.rst's" \
-            "image_import_plugins is not bracketed; using it bracketed"
-        _readme_warned=1
-        snippet=$(echo "$snippet" | sed -E 's/^(image_import_plugins *= *)(.*)$/\1[\2]/')
-    fi
-    echo "$snippet" > "$out"
+    rm -f "$1"
+    python3 "$REPO/tools/accel_conf.py" glance "$1" \
+        || die "cannot write $1 from README.rst"
 }
 
 glance_write_conf() {

@@ -33,6 +33,14 @@ PASSWORD=${CLOUD_PASSWORD:-cloud-secret}
 REGION=RegionOne
 
 CEPH_CONF=$ETC/ceph/ceph.conf
+# os-brick reads Cinder's Ceph key from /etc/ceph/ceph.client.<user>.keyring,
+# one path per user for the whole machine (tools/cloud/cinder.sh), so a
+# cloud on other ports gets a user name of its own.
+if [ "$MON_V2_PORT" = 13300 ]; then
+    CEPH_CINDER_USER=${CLOUD_CEPH_CINDER_USER:-cinder}
+else
+    CEPH_CINDER_USER=${CLOUD_CEPH_CINDER_USER:-cinder-$MON_V2_PORT}
+fi
 KS_VENV=$VENVS/keystone
 GLANCE_VENV=$VENVS/glance
 CINDER_VENV=${CINDER_VENV:-$REPO/.venv-cinder}
