@@ -35,9 +35,9 @@ import urllib.request
 import fixtures
 from glanceclient import exc as glance_exc
 
-from glance_accel_import.embedded import client as gclient
-from glance_accel_import.embedded import config
-from glance_accel_import.embedded import server
+from glance_accel_import.devtools.embedded import client as gclient
+from glance_accel_import.devtools.embedded import config
+from glance_accel_import.devtools.embedded import server
 from tests.clients import base as clients_base
 from tests.clients import identity_proxy
 from tests.functional import test_import_plugins

@@ -30,7 +30,7 @@ import os
 
 from glanceclient import exc as glance_exc
 
-from glance_accel_import.embedded import client as gclient
+from glance_accel_import.devtools.embedded import client as gclient
 from tests.clients import base as clients_base
 from tests.functional import test_web_download
 from tests.unit import data
