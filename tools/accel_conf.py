@@ -74,7 +74,8 @@ def readme_snippet(readme):
 
 def parse(lines):
     """(section, option, value, comments) per option, plus each section's
-    own leading comments: {section: [comment lines]}."""
+    own leading comments: {section: [comment lines]}.
+    """
     settings, section_comments, comments, section = [], {}, [], None
     for line in lines:
         stripped = line.strip()
@@ -100,7 +101,8 @@ def parse(lines):
 def bracketed(settings):
     """Glance's image_import_plugins is a bounded ListOpt: glance-api
     refuses it without brackets, so an unbracketed README value is fixed
-    (with a warning) rather than written as is."""
+    (with a warning) rather than written as is.
+    """
     fixed = []
     for section, option, value, comments in settings:
         if option == 'image_import_plugins' and not value.startswith('['):

@@ -59,12 +59,11 @@ class MemberWriter:
         c = z.compressobj(self._level, z.DEFLATED, _RAW)
         out, crc, size = [], 0, 0
         for part in parts:
-            if isinstance(part, int):
-                out.extend(c.compress(chunk)
-                           for chunk in zeros.zero_chunks(part))
+            if isinstance(part, zeros.ZeroRun):
+                out.extend(c.compress(chunk) for chunk in part.chunks())
                 crc = parallel_gzip.crc32_combine(
-                    crc, parallel_gzip.zero_crc32(part), part)
-                size += part
+                    crc, parallel_gzip.zero_crc32(part.length), part.length)
+                size += part.length
             else:
                 out.append(c.compress(part))
                 crc = z.crc32(part, crc)
@@ -73,18 +72,17 @@ class MemberWriter:
         return gzip_members.member(b''.join(out), crc, size)
 
     def _groups(self, pieces):
-        """Yield lists of pieces (a data member) or ints (a long zero run).
-        """
+        """Yield lists of pieces (a data member) or long ``ZeroRun``s."""
         parts, size = [], 0
         for piece in self._split(pieces):
-            if isinstance(piece, int) and piece >= ZERO_RUN_MIN:
+            if isinstance(piece, zeros.ZeroRun) and len(piece) >= ZERO_RUN_MIN:
                 if parts:
                     yield parts
                     parts, size = [], 0
                 yield piece
                 continue
             parts.append(piece)
-            size += piece if isinstance(piece, int) else len(piece)
+            size += len(piece)
             if size >= self._member_size:
                 yield parts
                 parts, size = [], 0
@@ -95,10 +93,10 @@ class MemberWriter:
         """Data pieces cut where members end, so none outgrows its size."""
         room = self._member_size
         for piece in pieces:
-            if isinstance(piece, int):
+            if isinstance(piece, zeros.ZeroRun):
                 yield piece
-                room -= piece
-                if piece >= ZERO_RUN_MIN or room <= 0:
+                room -= piece.length
+                if piece.length >= ZERO_RUN_MIN or room <= 0:
                     room = self._member_size
                 continue
             view, start = memoryview(piece), 0
@@ -119,8 +117,8 @@ class MemberWriter:
         with concurrent.futures.ThreadPoolExecutor(self._threads) as pool:
             try:
                 for group in self._groups(pieces):
-                    if isinstance(group, int):
-                        pending.extend(gzip_members.zero_members(group))
+                    if isinstance(group, zeros.ZeroRun):
+                        pending.extend(gzip_members.zero_members(group.length))
                     else:
                         pending.append(pool.submit(self._deflate, group))
                     while len(pending) > 2 * self._threads:

@@ -76,7 +76,8 @@ class ZlibAPIEngine(base.CodecEngine):
 
     def compress(self, fmt, level, reader, sink, chunk_size):
         """Block-parallel, zero-aware: sized members (``member_writer``),
-        or one member (``parallel_gzip``) if ``gzip_member_size`` is 0."""
+        or one member (``parallel_gzip``) if ``gzip_member_size`` is 0.
+        """
         member_size = opts.gzip_member_size()
         if member_size:
             writer = member_writer.MemberWriter(
@@ -90,7 +91,8 @@ class ZlibAPIEngine(base.CodecEngine):
 
     def decompress(self, fmt, reader, sink, chunk_size):
         """Sized members on every thread (``parallel_inflate``); the rest,
-        and anything irregular, through the one pump in ``streams``."""
+        and anything irregular, through the one pump in ``streams``.
+        """
         parallel_inflate.decompress(
             self.zlib_module, fmt, reader, sink, chunk_size,
             opts.compress_threads(),

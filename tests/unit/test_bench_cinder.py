@@ -18,8 +18,8 @@ import time
 import fixtures
 import testtools
 
-from glance_accel_import.devtools.bench import cinder_volume
 from glance_accel_import.cmd import cli
+from glance_accel_import.devtools.bench import cinder_volume
 
 MiB = 1024 * 1024
 
