@@ -145,7 +145,7 @@ def wanted(kind: str | None) -> bool:
     return kind not in (None, NONE)
 
 
-def new(kind: str) -> Digest:
+def new(kind: str | None) -> Digest:
     """A fresh digest of ``kind``; ``none`` or None give a ``NoDigest``."""
     try:
         return _KIND_CLASSES[kind or NONE]()

@@ -166,13 +166,23 @@ def _fsync_directory(path: str) -> None:
 
 
 def replace(new: str, old: str) -> None:
-    """Atomically put file ``new`` in place of ``old``, durably."""
+    """Atomically put file ``new`` in place of ``old``, durably.
+
+    :param new: the complete, fsynced work file.
+    :param old: the staged file it replaces, in the same directory.
+    :raises OSError: the rename failed; ``old`` is then untouched.
+    """
     os.replace(new, old)
     _fsync_directory(os.path.dirname(os.path.abspath(old)))
 
 
 def check_free_space(directory: str, needed: int) -> None:
-    """Refuse, before writing anything, if ``directory`` lacks ``needed``."""
+    """Refuse, before writing anything, if ``directory`` lacks ``needed``.
+
+    :param directory: the staging directory.
+    :param needed: bytes the work file may take.
+    :raises StagingFull: fewer than ``needed`` bytes are free.
+    """
     st = os.statvfs(directory)
     free = st.f_bavail * st.f_frsize
     if free < needed:

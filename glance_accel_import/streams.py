@@ -25,18 +25,26 @@ tapes). Anything else after a complete member is corrupt data, as is a payload
 that ends inside a member.
 """
 
+from collections.abc import Callable, Iterator
 import dataclasses
 import os
 import queue
 import threading
 import time
+import typing
+from typing import BinaryIO
 
 from glance_accel_import import digests
 from glance_accel_import import exception
 from glance_accel_import import formats
 from glance_accel_import import zeros
 
+if typing.TYPE_CHECKING:
+    from glance_accel_import.engines import base
+
 _STOP = object()
+#: A piece of a stream: data, or a run of zeros (see ``zeros.split``).
+Piece = typing.Union[bytes, memoryview, zeros.ZeroRun]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +57,7 @@ class StreamResult:
     bytes_out: int
     seconds: float
     #: Kind of ``digest`` (see ``glance_accel_import.digests``), or None.
-    digest_kind: str = None
+    digest_kind: str | None = None
     #: Hex digest of the plain data, or ''.
     digest: str = ''
 
@@ -62,14 +70,15 @@ class Background:
     ``close``.
     """
 
-    def __init__(self, consume, depth=4):
+    def __init__(self, consume: Callable[[typing.Any], None],
+                 depth: int = 4) -> None:
         self._consume = consume
-        self._queue = queue.Queue(depth)
-        self._error = None
+        self._queue: queue.Queue = queue.Queue(depth)
+        self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
-    def _run(self):
+    def _run(self) -> None:
         while True:
             item = self._queue.get()
             if item is _STOP:
@@ -80,15 +89,15 @@ class Background:
                 except BaseException as exc:  # re-raised in the caller
                     self._error = exc
 
-    def _raise(self):
+    def _raise(self) -> None:
         if self._error is not None:
             raise self._error
 
-    def put(self, item):
+    def put(self, item: typing.Any) -> None:
         self._raise()
         self._queue.put(item)
 
-    def close(self):
+    def close(self) -> None:
         """Finish every queued item, then stop; raise a pending error."""
         if self._thread.is_alive():
             self._queue.put(_STOP)
@@ -99,32 +108,32 @@ class Background:
 class _Digest:
     """A ``digests`` digest of a stream given as bytes and ``ZeroRun``s."""
 
-    def __init__(self, kind, background):
+    def __init__(self, kind: str, background: bool) -> None:
         self._hash = digests.new(kind)
         self._worker = Background(self._update) if background else None
 
-    def _update(self, piece):
+    def _update(self, piece: Piece) -> None:
         if isinstance(piece, zeros.ZeroRun):
             self._hash.update_zeros(piece.length)
         else:
             self._hash.update(piece)
 
-    def update(self, piece):
+    def update(self, piece: Piece) -> None:
         if self._worker is not None:
             self._worker.put(piece)
         else:
             self._update(piece)
 
-    def close(self):
+    def close(self) -> None:
         if self._worker is not None:
             self._worker.close()
 
-    def hexdigest(self):
+    def hexdigest(self) -> str:
         self.close()
         return self._hash.hexdigest()
 
 
-def _seekable_fileno(f):
+def _seekable_fileno(f: typing.Any) -> int | None:
     try:
         return f.fileno() if f.seekable() else None
     except (AttributeError, OSError, ValueError):  # BytesIO, pipes
@@ -141,27 +150,30 @@ class Reader:
     hashing runs on its own thread; call ``close`` when done.
     """
 
-    def __init__(self, f, digest=None, progress=None, background=False):
+    def __init__(self, f: BinaryIO, digest: str | None = None,
+                 progress: Callable[[int], None] | None = None,
+                 background: bool = False) -> None:
         self._f = f
         self._digest = (_Digest(digest, background)
-                        if digests.wanted(digest) else None)
+                        if digest is not None and digests.wanted(digest)
+                        else None)
         self._progress = progress
         self.bytes_read = 0
 
-    def _count(self, piece, size):
+    def _count(self, piece: Piece, size: int) -> None:
         self.bytes_read += size
         if self._digest is not None:
             self._digest.update(piece)
         if self._progress is not None:
             self._progress(size)
 
-    def read(self, size):
+    def read(self, size: int) -> bytes:
         data = self._f.read(size)
         if data:
             self._count(data, len(data))
         return data
 
-    def _file_pieces(self, fd, size):
+    def _file_pieces(self, fd: int, size: int) -> Iterator[Piece]:
         pos = self._f.tell()
         extents = zeros.Extents(fd)
         while pos < extents.size:
@@ -177,7 +189,7 @@ class Reader:
             pos += len(data)
         self._f.seek(pos)
 
-    def _stream_pieces(self, size):
+    def _stream_pieces(self, size: int) -> Iterator[Piece]:
         pos = 0
         while True:
             data = self._f.read(size)
@@ -186,7 +198,7 @@ class Reader:
             yield from zeros.split(data, pos)
             pos += len(data)
 
-    def pieces(self, size):
+    def pieces(self, size: int) -> Iterator[Piece]:
         """Yield the rest of the file as bytes (data) and ``ZeroRun``s.
 
         Each bytes piece is at most ``size`` long; zero runs are merged and
@@ -207,15 +219,15 @@ class Reader:
         if zero_count:
             yield self._counted(zeros.ZeroRun(zero_count))
 
-    def _counted(self, piece):
+    def _counted(self, piece: Piece) -> Piece:
         self._count(piece, len(piece))
         return piece
 
-    def close(self):
+    def close(self) -> None:
         if self._digest is not None:
             self._digest.close()
 
-    def hexdigest(self):
+    def hexdigest(self) -> str:
         return self._digest.hexdigest() if self._digest is not None else ''
 
 
@@ -228,8 +240,9 @@ class Sink:
     Call ``close`` when done with either.
     """
 
-    def __init__(self, f, limit=None, digest=None, sparse=False,
-                 background=False):
+    def __init__(self, f: BinaryIO, limit: int | None = None,
+                 digest: str | None = None, sparse: bool = False,
+                 background: bool = False) -> None:
         self._f = f
         self._limit = limit
         self._hash = digests.new(digest)
@@ -239,7 +252,7 @@ class Sink:
         self._worker = Background(self._store) if background else None
         self.bytes_written = 0
 
-    def _store(self, item):
+    def _store(self, item: tuple[bytes, int]) -> None:
         data, offset = item
         if not self._sparse:
             self._hash.update(data)
@@ -253,7 +266,7 @@ class Sink:
                 self._hash.update(piece)
                 self._f.write(piece)
 
-    def write(self, data):
+    def write(self, data: bytes) -> None:
         if self._limit is not None and self.bytes_written + len(data) > \
                 self._limit:
             raise exception.OutputLimitExceeded(self._limit)
@@ -264,7 +277,7 @@ class Sink:
             self._store(item)
         self.bytes_written += len(data)
 
-    def close(self):
+    def close(self) -> None:
         """Finish pending writes; give sparse output its full size."""
         if self._worker is not None:
             self._worker.close()
@@ -272,13 +285,14 @@ class Sink:
             self._f.truncate(self._start + self.bytes_written)
             self._f.seek(self._start + self.bytes_written)
 
-    def hexdigest(self):
+    def hexdigest(self) -> str:
         if self._worker is not None:
             self._worker.close()
         return self._hash.hexdigest()
 
 
-def encode(encoder, reader, sink, chunk_size):
+def encode(encoder: 'base.Encoder', reader: Reader, sink: Sink,
+           chunk_size: int) -> None:
     """Pump ``reader`` through ``encoder`` into ``sink``.
 
     Holes are not read: their zeros come from a shared buffer.
@@ -315,16 +329,16 @@ class _Input:
     the end of what it was given) and the next member starts there.
     """
 
-    def __init__(self, reader, chunk_size):
+    def __init__(self, reader: Reader, chunk_size: int) -> None:
         self._reader = reader
         self.chunk_size = chunk_size
         self._view = memoryview(b'')
         self._pos = 0
 
-    def _remaining(self):
+    def _remaining(self) -> int:
         return len(self._view) - self._pos
 
-    def take(self, size):
+    def take(self, size: int) -> memoryview:
         """Up to ``size`` bytes (a memoryview); empty at the end."""
         if not self._remaining():
             self._view, self._pos = memoryview(
@@ -333,7 +347,7 @@ class _Input:
         self._pos += len(piece)
         return piece
 
-    def give_back(self, unused):
+    def give_back(self, unused: bytes) -> None:
         """Un-take ``unused``, the last bytes taken and not consumed."""
         if len(unused) <= self._pos:
             self._pos -= len(unused)
@@ -341,7 +355,7 @@ class _Input:
             self._view = memoryview(bytes(unused) + self._view[self._pos:])
             self._pos = 0
 
-    def peek(self, size):
+    def peek(self, size: int) -> bytes:
         """The next ``size`` bytes (fewer at the end), not taken."""
         while self._remaining() < size:
             more = self._reader.read(self.chunk_size)
@@ -352,20 +366,20 @@ class _Input:
         return self._view[self._pos:self._pos + size].tobytes()
 
 
-def _check_header(fmt, head):
+def _check_header(fmt: str, head: bytes) -> None:
     """Refuse a member header that ``formats`` does not accept."""
     problem = formats.header_error(fmt, head)
     if problem:
         raise exception.CorruptCompressedData(fmt, problem)
 
 
-def _check_member_count(fmt, members, bytes_out):
+def _check_member_count(fmt: str, members: int, bytes_out: int) -> None:
     if members > FREE_MEMBERS + bytes_out // BYTES_PER_MEMBER:
         raise exception.TooManyMembers(fmt, members, bytes_out, FREE_MEMBERS,
                                        BYTES_PER_MEMBER)
 
 
-def _expect_only_zeros(fmt, source):
+def _expect_only_zeros(fmt: str, source: _Input) -> None:
     while True:
         data = source.take(source.chunk_size)
         if not data:
@@ -375,7 +389,8 @@ def _expect_only_zeros(fmt, source):
                 fmt, 'unexpected data after the last complete member')
 
 
-def _next_member(fmt, source, members, bytes_out):
+def _next_member(fmt: str, source: _Input, members: int,
+                 bytes_out: int) -> bool:
     """True if another member follows; refuse anything else but zeros."""
     head = source.peek(formats.HEADER_BYTES)
     if not head:
@@ -388,8 +403,10 @@ def _next_member(fmt, source, members, bytes_out):
     return True
 
 
-def decode(new_decoder, decode_errors, fmt, reader, sink, chunk_size,
-           members_done=0):
+def decode(new_decoder: Callable[[], 'base.Decoder'],
+           decode_errors: tuple[type[BaseException], ...], fmt: str,
+           reader: Reader, sink: Sink, chunk_size: int,
+           members_done: int = 0) -> None:
     """Pump ``reader`` through decoders from ``new_decoder`` into ``sink``.
 
     Every call to a decoder returns at most ``chunk_size`` bytes, so a small
@@ -412,7 +429,7 @@ def decode(new_decoder, decode_errors, fmt, reader, sink, chunk_size,
     decoder, feed, exhausted = new_decoder(), first_feed, False
     members = members_done + 1
     while True:
-        data = b''
+        data: bytes | memoryview = b''
         if decoder.needs_input and not exhausted:
             data = source.take(feed)
             feed = min(feed * 2, chunk_size)
@@ -435,7 +452,8 @@ def decode(new_decoder, decode_errors, fmt, reader, sink, chunk_size,
                 fmt, 'truncated: the data ends inside a member')
 
 
-def _run(operation, reader, sink):
+def _run(operation: Callable[[], None], reader: Reader,
+         sink: Sink) -> float:
     """Time ``operation`` and then close both ends, even if it fails."""
     start, done = time.monotonic(), False
     try:
@@ -451,13 +469,22 @@ def _run(operation, reader, sink):
     return time.monotonic() - start
 
 
-def compress_file(engine, fmt, level, src_path, dst_file, chunk_size,
-                  progress=None, digest=digests.BLOCK_SHA256):
+def compress_file(engine: 'base.Engine', fmt: str, level: int,
+                  src_path: str, dst_file: BinaryIO, chunk_size: int,
+                  progress: Callable[[int], None] | None = None,
+                  digest: str | None = digests.BLOCK_SHA256
+                  ) -> StreamResult:
     """Compress the file at ``src_path`` into the open file ``dst_file``.
 
     Holes and zero blocks of the source cost almost nothing (see
     ``Reader.pieces``). ``digest``, a kind from ``digests``, is computed
     over the plain data on its own thread.
+
+    :param engine: an engine that writes ``fmt``.
+    :param level: 1 (fastest) to 9 (smallest).
+    :param progress: called with the bytes read after every read.
+    :returns: a ``StreamResult`` with the digest of the plain data.
+    :raises EngineFailed: the engine failed (``fallback`` tries the next).
     """
     with open(src_path, 'rb') as src:
         reader = Reader(src, digest=digest, progress=progress,
@@ -470,13 +497,24 @@ def compress_file(engine, fmt, level, src_path, dst_file, chunk_size,
                         reader.hexdigest())
 
 
-def decompress_file(engine, fmt, src_path, dst_file, chunk_size, limit=None,
-                    progress=None, digest=None):
+def decompress_file(engine: 'base.Engine', fmt: str, src_path: str,
+                    dst_file: BinaryIO, chunk_size: int,
+                    limit: int | None = None,
+                    progress: Callable[[int], None] | None = None,
+                    digest: str | None = None) -> StreamResult:
     """Decompress the file at ``src_path`` into the open file ``dst_file``.
 
     The output is sparse: all-zero blocks become holes. Writing (and
     hashing, with ``digest`` a kind from ``digests``) run on their own
     thread, overlapped with the codec.
+
+    :param engine: an engine that reads ``fmt``.
+    :param limit: most bytes the output may have, or None.
+    :param progress: called with the bytes read after every read.
+    :returns: a ``StreamResult`` with the digest of the plain data.
+    :raises OutputLimitExceeded: the output would pass ``limit``.
+    :raises CorruptCompressedData: the payload is not valid ``fmt``.
+    :raises EngineFailed: the engine failed (``fallback`` tries the next).
     """
     with open(src_path, 'rb') as src:
         return decompress_stream(engine, fmt, src, dst_file, chunk_size,
@@ -484,8 +522,11 @@ def decompress_file(engine, fmt, src_path, dst_file, chunk_size, limit=None,
                                  digest=digest)
 
 
-def decompress_stream(engine, fmt, src, dst_file, chunk_size, limit=None,
-                      progress=None, digest=None):
+def decompress_stream(engine: 'base.Engine', fmt: str, src: BinaryIO,
+                      dst_file: BinaryIO, chunk_size: int,
+                      limit: int | None = None,
+                      progress: Callable[[int], None] | None = None,
+                      digest: str | None = None) -> StreamResult:
     """``decompress_file`` from ``src``, anything with ``read(size)``.
 
     For data that never lands in a file of its own, such as an image
@@ -501,8 +542,8 @@ def decompress_stream(engine, fmt, src, dst_file, chunk_size, limit=None,
                         sink.hexdigest())
 
 
-def digest_file(path, kind=digests.BLOCK_SHA256,
-                chunk_size=digests.DIGEST_BLOCK_SIZE):
+def digest_file(path: str, kind: str = digests.BLOCK_SHA256,
+                chunk_size: int = digests.DIGEST_BLOCK_SIZE) -> str:
     """The ``kind`` digest of the plain file at ``path``; holes are free."""
     with open(path, 'rb') as f:
         reader = Reader(f, digest=kind)

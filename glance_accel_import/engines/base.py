@@ -64,14 +64,15 @@ class Decoder(typing.Protocol):
     needs_input: bool
     unused_data: bytes
 
-    def decompress(self, data: bytes, max_length: int) -> bytes:
+    def decompress(self, data: 'bytes | memoryview',
+                   max_length: int) -> bytes:
         ...
 
 
 class Encoder(typing.Protocol):
     """A compression stream: the interface of ``zlib.compressobj``."""
 
-    def compress(self, data: bytes) -> bytes:
+    def compress(self, data: 'bytes | memoryview') -> bytes:
         ...
 
     def flush(self) -> bytes:

@@ -63,10 +63,20 @@ def run(operation: str, fmt: str, engines: dict[str, base.Engine],
         ) -> Outcome:
     """Write ``path`` with ``stream(engine, file)``, engine after engine.
 
-    ``stream`` gets a fresh, empty file for every attempt and returns a
-    ``streams.StreamResult``. ``on_restart(engine, error)`` is called after
-    each failed attempt (to reset progress bars). Returns an ``Outcome``;
-    raises ``NoEngineAvailable`` with every engine's reason if none succeeds.
+    :param operation: ``manager.COMPRESS`` or ``manager.DECOMPRESS``.
+    :param fmt: the format written or read.
+    :param engines: engines by name (``manager.load_engines``).
+    :param path: the work file; every attempt starts it again, empty.
+    :param stream: ``stream(engine, file)`` does the job and returns a
+        ``streams.StreamResult``.
+    :param forced: one engine name, with no fallback.
+    :param on_restart: called as ``on_restart(engine, error)`` after each
+        failed attempt (to reset progress bars).
+    :returns: an ``Outcome``.
+    :raises NoEngineAvailable: every engine failed or was refused; the
+        work file is removed.
+    :raises AccelImportError: bad data (not retried); the work file is
+        removed.
     """
     usable, passed_over = manager.candidates(operation, fmt, engines,
                                              forced=forced)

@@ -171,8 +171,16 @@ def select(operation: str, fmt: str, engines: Engines,
            policy: str | None = None) -> base.Engine:
     """Return the engine that should ``operation`` (compress/decompress) fmt.
 
-    ``forced`` names one engine and bypasses the order and fallback policy.
-    Raises ``NoEngineAvailable`` with every candidate's reason otherwise.
+    :param operation: ``COMPRESS`` or ``DECOMPRESS``.
+    :param fmt: a format from ``formats``.
+    :param engines: engines by name (``load_engines``).
+    :param order: engine names, best first; default ``[accel_import]
+        engine_order`` or, if empty, hardware then speed.
+    :param forced: one engine name; bypasses the order and the policy.
+    :param policy: a fallback policy; default ``[accel_import]
+        fallback_policy``.
+    :returns: the first usable engine.
+    :raises NoEngineAvailable: none is usable; it carries every reason.
     """
     usable, reasons = candidates(operation, fmt, engines, order, policy,
                                  forced)

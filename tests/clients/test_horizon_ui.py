@@ -16,7 +16,7 @@ Runs horizon_ui/upload_to_image_ui.py (see its docstring) with
 .venv-horizon's pytest in the patched Horizon tree. Needs Debian's
 chromium and chromium-driver, which tools/setup-env.sh installs; skips,
 saying so, where they are missing. Set UPLOAD_FORM_SCREENSHOT to a path to
-keep a screenshot of the form with ``compressed`` chosen (doc/images has
+keep a screenshot of the form with ``compressed`` chosen (doc/source/images has
 one).
 """
 

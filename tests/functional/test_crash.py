@@ -106,7 +106,8 @@ class TestWorkerKilledMidImport(HeldImportTestBase):
         image = dict(self.client.images.get(self.image_id))
         self.assertEqual('importing', image['status'])
         self.assertIn(self.image_id, os.listdir(self.glance.staging_dir))
-        # What doc/security.rst tells operators: the image can be neither
+        # What doc/source/security.rst tells operators: the image can be
+        # neither
         # imported nor staged again (it is not uploading, not queued);
         # delete it.
         self.assertRaises(glance_exc.HTTPConflict,

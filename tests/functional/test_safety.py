@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Refused imports in a real glance-api (rows of doc/security.rst's table).
+"""Refused imports in a real glance-api (doc/source/security.rst's rows).
 
 For every refusal: the task message says why, the image is back to
 ``queued`` with its store marked failed, staging is empty and nothing was

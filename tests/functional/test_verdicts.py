@@ -119,7 +119,7 @@ class TestSameVerdictAsGlance(test_import_plugins.ImportTestBase):
 
 class TestGlanceImageConversionOnIsohybrid(
         test_import_plugins.ImportTestBase):
-    """What doc/security.rst says of Glance's own image_conversion.
+    """What doc/source/security.rst says of Glance's own image_conversion.
 
     image_conversion inspects with ``detect_file_format``, which refuses any
     two formats: it refuses an isohybrid ISO that Glance's store upload (and

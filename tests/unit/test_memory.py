@@ -15,7 +15,8 @@
 The command runs as its own process and its peak RSS comes from the kernel
 (``wait4``), threads and codec buffers included (plus the launcher's few
 MiB, see ``bench.runner.run_child``). The benchmark repeats this
-on a 20 GiB sparse ext4 volume and a 4 GiB dense one (doc/performance.rst).
+on a 20 GiB sparse ext4 volume and a 4 GiB dense one
+(doc/source/performance.rst).
 """
 
 import os

@@ -12,8 +12,8 @@
 
 """Every configuration snippet we publish loads in Glance as written.
 
-Operators copy the ``[section]`` blocks of README.rst and doc/ into their
-files, so each block is read here exactly as glance-api would read it:
+Operators copy the ``[section]`` blocks of README.rst and doc/source/ into
+their files, so each block is read here exactly as glance-api would read it:
 written to a file, parsed by oslo.config with Glance's own option
 declarations (glance-api's and the import plugins') and ours, and every
 option it sets is read back, which is when oslo.config rejects a bad value.
@@ -37,7 +37,7 @@ from glance_accel_import import opts
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 SOURCES = ([os.path.join(ROOT, 'README.rst')]
-           + sorted(glob.glob(os.path.join(ROOT, 'doc', '*.rst')))
+           + sorted(glob.glob(os.path.join(ROOT, 'doc', 'source', '*.rst')))
            + sorted(glob.glob(os.path.join(ROOT, 'contrib', '*',
                                            'README.rst'))))
 GLANCE_FILES = ('glance-api.conf', 'glance-image-import.conf')

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Hostile and broken uploads (doc/security.rst, bad-input table), by row.
+"""Hostile and broken uploads (doc/source/security.rst's table), by row.
 
 Each test names its row. The plugins run for real on real files; only
 Glance's action wrapper is replaced (see fakes.py). Rows 5, 6 and 18 are
