@@ -112,10 +112,11 @@ def run(args):
                                   args.data_fraction)
     engine = manager.select(manager.COMPRESS, formats.GZIP,
                             manager.load_engines()).name
+    facts = machine()  # the load average before, not after, the run
     text, results = fair.run(vols, workdir, engine,
                              log=lambda line: print(line, flush=True))
     text = '\n'.join(['Machine:', ''] + ['* %s' % fact
-                                         for fact in machine()]
+                                         for fact in facts]
                      + ['* engine: %s' % engine, '', text])
     print(text)
     if args.markdown:

@@ -1,0 +1,86 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The per-volume benchmark's targets and table, on made-up measurements.
+
+No speed is asserted here: the inputs are invented to reach each verdict.
+"""
+
+import testtools
+
+from glance_accel_import.bench import fair
+from glance_accel_import.bench import runner
+from glance_accel_import.cmd import cli
+
+MiB = 1024 * 1024
+
+
+def m(tool, wall, cpu=None, out=100 * MiB, operation='compress',
+      rss=40 * MiB):
+    return runner.Measurement(tool, operation, 'v', wall,
+                              wall if cpu is None else cpu, rss,
+                              1024 * MiB, 1024 * MiB, out, out)
+
+
+def results(ours=1.0, ours_cpu=1.5, decompress=1.0, rss=40 * MiB):
+    return [
+        m(fair.OURS, ours, ours_cpu, rss=rss),
+        m(fair.OURS_1T, 1.8),
+        m(fair.SINGLE, 1.1, out=int(99.5 * MiB)),
+        m('gzip -6', 25.0, out=90 * MiB),
+        m('qemu-img qcow2 zlib', 13.0, out=98 * MiB),
+        m('igzip -1', 1.6, out=101 * MiB),
+        m(fair.OURS, decompress, out=1024 * MiB, operation='decompress'),
+        m(fair.SINGLE, 1.8, out=1024 * MiB, operation='decompress'),
+        m('glance copyfileobj', 4.2, out=1024 * MiB, operation='decompress'),
+    ]
+
+
+class FairTargetsTest(testtools.TestCase):
+
+    def verdicts(self, res):
+        return {t.text: t.met for t in fair.targets('v', res, 2)}
+
+    def test_every_target_met(self):
+        verdicts = self.verdicts(results())
+        self.assertEqual(10, len(verdicts))
+        self.assertTrue(all(verdicts.values()), verdicts)
+
+    def test_each_target_can_fail(self):
+        verdicts = self.verdicts(results(ours=1.3, ours_cpu=2.5,
+                                         decompress=1.1, rss=300 * MiB))
+        failed = sorted(text for text, met in verdicts.items() if not met)
+        self.assertEqual([
+            'compress >= 1.5x faster than igzip -1 (2 CPUs)',
+            'compress >= 12x faster than qemu-img -c',
+            'compress >= 20x faster than gzip -6',
+            'compress CPU seconds / igzip -1 CPU seconds (budget 1.33)',
+            'decompress >= 1.7x our single-member path',
+            'decompress >= 4x Glance copyfileobj',
+            'peak RSS of ours < 256 MiB'], failed)
+
+    def test_table_gives_the_codec_limit_fraction(self):
+        text = fair.table('v', results(), 2, '1.00 before, 1.00 after')
+        # igzip: 1 GiB in 1.6 s on one core, times 2 CPUs = 1342 MB/s;
+        # ours: 1 GiB in 1.0 s = 1074 MB/s, 0.80 of it.
+        self.assertIn('= 1342 MB/s', text)
+        self.assertIn('| compress | ours | 1.00 | 1.50 | 1074 | 100.0 | 40 '
+                      '| 0.80 |', text)
+
+
+class VolumeOptionTest(testtools.TestCase):
+
+    def test_volume_is_repeatable(self):
+        args = cli.build_parser().parse_args(
+            ['bench', '--volume', 'a.img', '--volume', 'b.qcow2'])
+        self.assertEqual(['a.img', 'b.qcow2'], args.volume)
+        self.assertFalse(args.classic)
