@@ -4,6 +4,9 @@
 # allow_compression_on_image_upload and offload_image_compression_to_glance
 # are on, so `upload-to-image --container-format compressed` stages the
 # plain image in Glance and our accel_compress plugin compresses it.
+# CLOUD_CINDER_ACCEL_DECOMPRESSION=1 also sets accel_import_image_decompression
+# (contrib/cinder 0003): volumes are created from compressed images with our
+# engines, bounded by the volume size.
 #
 # Running as root: Cinder's root helper is `sudo cinder-rootwrap CONF`.  A
 # `sudo` that just runs its arguments ($CLOUD_DIR/bin, first in the
@@ -50,6 +53,7 @@ glance_api_servers = http://$HOST:${GLANCE_PORTS[0]}
 allow_compression_on_image_upload = true
 compression_format = gzip
 offload_image_compression_to_glance = true
+accel_import_image_decompression = $( [ "${CLOUD_CINDER_ACCEL_DECOMPRESSION:-0}" = 1 ] && echo true || echo false)
 
 [database]
 connection = $(db_url cinder)
