@@ -49,6 +49,11 @@ CINDER_SETTINGS = [
     ('DEFAULT', 'compression_format', 'gzip', []),
     ('DEFAULT', 'offload_image_compression_to_glance', 'True', []),
 ]
+# With --decompression (contrib/cinder 0003): cinder-volume decompresses a
+# compressed image with this package's engines, bounded by the volume size.
+CINDER_DECOMPRESSION = [
+    ('DEFAULT', 'accel_import_image_decompression', 'True', []),
+]
 
 SECTION = re.compile(r'^\s*\[([^\]]+)\]\s*$')
 OPTION = re.compile(r'^\s*([^#;=\s][^=]*?)\s*=\s*(.*?)\s*$')
@@ -169,6 +174,9 @@ def main(argv=None):
     parser.add_argument('file', help='the config file to write (created '
                         'when missing)')
     parser.add_argument('--readme', default=os.path.join(REPO, 'README.rst'))
+    parser.add_argument('--decompression', action='store_true',
+                        help='cinder: also accel_import_image_decompression '
+                             '(contrib/cinder 0003)')
     args = parser.parse_args(argv)
     try:
         if args.service == 'glance':
@@ -178,7 +186,8 @@ def main(argv=None):
                                  % args.readme)
             apply(args.file, bracketed(settings), section_comments)
         else:
-            apply(args.file, CINDER_SETTINGS)
+            apply(args.file, CINDER_SETTINGS + (
+                CINDER_DECOMPRESSION if args.decompression else []))
     except (OSError, ValueError) as e:
         print('accel_conf.py: error: %s' % e, file=sys.stderr)
         return 1

@@ -4,6 +4,9 @@
 # allow_compression_on_image_upload and offload_image_compression_to_glance
 # are on, so `upload-to-image --container-format compressed` stages the
 # plain image in Glance and our accel_compress plugin compresses it.
+# accel_import_image_decompression (contrib/cinder 0003) is on too: volumes
+# are created from compressed images with our engines, bounded by the volume
+# size (CLOUD_CINDER_ACCEL_DECOMPRESSION=0: stock `gzip -d` instead).
 #
 # Running as root: Cinder's root helper is `sudo cinder-rootwrap CONF`.  A
 # `sudo` that just runs its arguments ($CLOUD_DIR/bin, first in the
@@ -94,7 +97,10 @@ image_volume_cache_enabled = false
 CONF
     # allow_compression_on_image_upload, compression_format and
     # offload_image_compression_to_glance: the writer devstack uses too
-    python3 "$REPO/tools/accel_conf.py" cinder "$conf" \
+    local decompression=()
+    [ "${CLOUD_CINDER_ACCEL_DECOMPRESSION:-1}" = 1 ] \
+        && decompression=(--decompression)
+    python3 "$REPO/tools/accel_conf.py" cinder "$conf" "${decompression[@]}" \
         || die "cannot write the contrib/cinder options into $conf"
 }
 
