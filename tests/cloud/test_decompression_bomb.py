@@ -14,8 +14,8 @@
 
 A small gzip that expands past the requested volume size: the volume goes
 to ``error``, the conversion directory is left as it was, and cinder-volume
-goes on serving. Needs a cloud started with
-``CLOUD_CINDER_ACCEL_DECOMPRESSION=1`` (``tools/cloud/cinder.sh``).
+goes on serving. The cloud turns AccelImport on unless started with
+``CLOUD_CINDER_ACCEL_DECOMPRESSION=0`` (``tools/cloud/cinder.sh``).
 """
 
 import gzip
@@ -46,7 +46,7 @@ class TestDecompressionBomb(base.CloudTestCase):
         super().setUp()
         if not accel_enabled():
             self.skipTest('the cloud runs without accel_import_image_'
-                          'decompression (CLOUD_CINDER_ACCEL_DECOMPRESSION=1)')
+                          'decompression (started with CLOUD_CINDER_ACCEL_DECOMPRESSION=0)')
 
     def test_bomb_fails_cleanly(self):
         before = set(os.listdir(CONVERSION_DIR))
