@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measure `upload-to-image --container-format compressed` on the whole cloud,
-# both ways, one run each (doc/cloud.rst, "Measured: who compresses"):
+# both ways, one run each (doc/source/cloud.rst, "Measured: who compresses"):
 #
 #   stock   offload_image_compression_to_glance = False: Cinder gzips the
 #           image itself on the volume host

@@ -21,8 +21,8 @@ import os
 import re
 import subprocess
 
-from testtools import content
 import testtools
+from testtools import content
 
 from tests.clients import base
 

@@ -46,7 +46,8 @@ class TestDecompressionBomb(base.CloudTestCase):
         super().setUp()
         if not accel_enabled():
             self.skipTest('the cloud runs without accel_import_image_'
-                          'decompression (started with CLOUD_CINDER_ACCEL_DECOMPRESSION=0)')
+                          'decompression (started with '
+                          'CLOUD_CINDER_ACCEL_DECOMPRESSION=0)')
 
     def test_bomb_fails_cleanly(self):
         before = set(os.listdir(CONVERSION_DIR))
