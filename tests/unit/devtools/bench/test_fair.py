@@ -17,9 +17,9 @@ No speed is asserted here: the inputs are invented to reach each verdict.
 
 import testtools
 
-from glance_accel_import.bench import fair
-from glance_accel_import.bench import runner
 from glance_accel_import.cmd import cli
+from glance_accel_import.devtools.bench import fair
+from glance_accel_import.devtools.bench import runner
 
 MiB = 1024 * 1024
 

@@ -36,15 +36,15 @@ from glance_accel_import import exception
 from glance_accel_import import formats
 from glance_accel_import import streams
 from tests.unit import data
-from tests.unit import test_gzip_members
+from tests.unit.engines import test_gzip_members
 from tests.unit import verdict
 
 KiB = 1024
 MiB = 1024 * KiB
 ENGINES = {name: e for name, e in manager.load_engines().items()
            if name in ('isal', 'stdlib') and e.probe().available}
-CORPUS = os.path.join(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))), 'fuzz', 'corpus')
+CORPUS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), 'fuzz', 'corpus')
 
 
 def _run(decode, payload, chunk, limit, read_size):
