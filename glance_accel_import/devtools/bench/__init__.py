@@ -97,6 +97,17 @@ def memory_proof(vols, workdir, engine, log):
     return '\n'.join(lines)
 
 
+def _publish(text, results, args):
+    """Print the report; write it and the raw measurements where asked."""
+    print(text)
+    if args.markdown:
+        with open(args.markdown, 'w') as f:
+            f.write(text + '\n')
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump([dict(vars(m)) for m in results], f, indent=1)
+
+
 def run(args):
     """The per-volume benchmark (``fair``); ``--classic``: the old table."""
     if getattr(args, 'classic', False):
@@ -118,13 +129,7 @@ def run(args):
     text = '\n'.join(['Machine:', ''] + ['* %s' % fact
                                          for fact in facts]
                      + ['* engine: %s' % engine, '', text])
-    print(text)
-    if args.markdown:
-        with open(args.markdown, 'w') as f:
-            f.write(text + '\n')
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump([dict(vars(m)) for m in results], f, indent=1)
+    _publish(text, results, args)
     return 0
 
 
@@ -163,13 +168,7 @@ def run_classic(args):
         'Peak RSS of %s on large images:' % default, '',
         proof]
     text = '\n'.join(lines)
-    print(text)
-    if args.markdown:
-        with open(args.markdown, 'w') as f:
-            f.write(text + '\n')
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump([dict(vars(m)) for m in results], f, indent=1)
+    _publish(text, results, args)
     if args.chart:
         report.chart(results, args.chart,
                      '%d CPUs, %s volume of %d GiB' % (
