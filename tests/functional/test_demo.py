@@ -17,6 +17,7 @@ it checks that both parts ran, printed what they recorded, passed every
 check, and that the exit status says so.
 """
 
+import os
 import re
 import shutil
 import subprocess
@@ -53,12 +54,20 @@ class DemoTest(testtools.TestCase):
         self.assertIsNotNone(re.search(pattern, text, re.MULTILINE),
                              'no line matching %r' % pattern)
 
+    def _attach_glance_log(self):
+        # Shown when the test fails: where an import stopped, if it did.
+        log = os.path.join(self.workdir, 'glance', 'glance-api.log')
+        if os.path.exists(log):
+            self.addDetail('glance-api.log', content.content_from_file(
+                log, buffer_now=True))
+
     def test_demo_shows_both_plugins(self):
         result = run_demo(self.workdir)
         out = result.stdout
         self.addDetail('stdout', content.text_content(out))
         self.addDetail('stderr', content.text_content(
             result.stderr))
+        self._attach_glance_log()
 
         self.assertEqual(0, result.returncode)
         # Every step says what it does and how long it usually takes.
