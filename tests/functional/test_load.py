@@ -32,17 +32,11 @@ from tests.unit import data
 MiB = 1024 * 1024
 
 
-class TestConcurrentImports(test_import_plugins.ImportTestBase):
+class TestConcurrentImports(postgres.OnPostgres,
+                            test_import_plugins.ImportTestBase):
 
     plugins = ['accel_decompress', 'image_conversion', 'accel_compress']
     import_options = {'accel_decompress': {'max_output_size': 128 * MiB}}
-
-    def database_url(self):
-        bindir = postgres.find_bindir()
-        if bindir is None:
-            self.skipTest('PostgreSQL server binaries not installed '
-                          '(Debian: postgresql)')
-        return self.useFixture(postgres.PostgresServer(bindir)).url
 
     def _cases(self):
         real = data.real_bytes(6 * MiB)
