@@ -33,8 +33,9 @@ and ``options``, Cinder's config options to override):
 
 import json
 import logging
-import os
 import sys
+
+from glance_accel_import.devtools.bench import cinder_fetch
 
 
 def glance_image_service(url, headers):
@@ -58,28 +59,6 @@ def glance_image_service(url, headers):
     wrapper.client = glanceclient.Client('2', session=sess)
     wrapper.netloc = url
     return glance.GlanceImageService(client=wrapper)
-
-
-def configure(workdir, options):
-    from oslo_config import cfg
-
-    from cinder.common import config  # noqa: F401  (registers options)
-    from cinder.image import image_utils  # noqa: F401
-
-    conf = cfg.CONF
-    conf([], project='cinder', default_config_files=[])
-    conf.set_override('state_path', workdir)
-    conf.set_override('image_conversion_dir',
-                      os.path.join(workdir, 'conversion'))
-    conf.set_override('lock_path', os.path.join(workdir, 'locks'),
-                      group='oslo_concurrency')
-    for name, value in options.items():
-        conf.set_override(name, value)
-    # Cinder inspects images through privsep, whose daemon it starts with
-    # sudo.  The tests run as one user without sudo: run the same
-    # privileged functions in this process instead.
-    from cinder import privsep
-    privsep.sys_admin_pctxt.set_client_mode(False)
 
 
 def upload(ctx, service, request):
@@ -130,7 +109,7 @@ def main():
     # Cinder's own debug log is wanted; the HTTP bodies are not.
     for noisy in ('keystoneauth', 'urllib3', 'stevedore'):
         logging.getLogger(noisy).setLevel(logging.INFO)
-    configure(request['workdir'], request.get('options', {}))
+    cinder_fetch.configure(request['workdir'], request.get('options', {}))
 
     from cinder import context
 

@@ -61,10 +61,15 @@ class LocalImageService:
             data.write(chunk)
 
 
-def configure(workdir, accel):
+def configure(workdir, options):
+    """Cinder's options for a run in ``workdir``, as a volume host has them.
+
+    Also used by tests/cinder/cinder_driver.py. ``options``: more [DEFAULT]
+    overrides, name to value.
+    """
     from oslo_config import cfg
 
-    from cinder.common import config  # noqa: F401
+    from cinder.common import config  # noqa: F401  (registers options)
     from cinder.image import image_utils  # noqa: F401
     from cinder import privsep
 
@@ -75,15 +80,19 @@ def configure(workdir, accel):
                       os.path.join(workdir, 'conversion'))
     conf.set_override('lock_path', os.path.join(workdir, 'locks'),
                       group='oslo_concurrency')
-    conf.set_override('allow_compression_on_image_upload', True)
-    conf.set_override('accel_import_image_decompression', accel)
-    # No sudo here: privsep's functions run in this process.
+    for name, value in options.items():
+        conf.set_override(name, value)
+    # Cinder inspects images through privsep, whose daemon it starts with
+    # sudo. We run as one user without sudo: run the same privileged
+    # functions in this process instead.
     privsep.sys_admin_pctxt.set_client_mode(False)
 
 
 def main():
     request = json.load(sys.stdin)
-    configure(request['workdir'], request['accel'])
+    configure(request['workdir'], {
+        'allow_compression_on_image_upload': True,
+        'accel_import_image_decompression': request['accel']})
 
     from cinder import context
     from cinder.image import image_utils
