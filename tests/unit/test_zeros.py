@@ -63,6 +63,33 @@ class ZeroSplitTest(testtools.TestCase):
     def test_no_zeros_is_one_piece(self):
         payload = data.real_bytes(3 * zeros.ZERO_BLOCK_SIZE + 5)
         self.assertEqual([payload], list(zeros.split(payload)))
+        self.assertIs(payload, next(zeros.split(payload)))
+
+    def test_data_pieces_are_views_not_copies(self):
+        # The main thread of compression splits every byte of a volume: a
+        # copy per piece was most of its time.
+        block = zeros.ZERO_BLOCK_SIZE
+        payload = b'a' * block + bytes(block) + b'b' * 10
+        pieces = list(zeros.split(payload))
+        self.assertEqual([b'a' * block, zeros.ZeroRun(block), b'b' * 10],
+                         [p if isinstance(p, zeros.ZeroRun) else bytes(p)
+                          for p in pieces])
+        for piece in (pieces[0], pieces[2]):
+            self.assertIsInstance(piece, memoryview)
+            self.assertIs(payload, piece.obj)
+
+    def test_short_and_odd_blocks(self):
+        # Blocks cut by the offset or the end are compared in place too.
+        for size in (1, 7, zeros.ZERO_BLOCK_SIZE - 1):
+            self.assertEqual([zeros.ZeroRun(size)],
+                             list(zeros.split(bytes(size), offset=3)))
+            payload = bytes(size - 1) + b'z'
+            self.assertEqual([payload], [bytes(p) for p in
+                                         zeros.split(payload, offset=3)])
+        self.assertEqual([b'\0x'], [bytes(p) for p in zeros.split(
+            bytearray(b'\0x'))])
+        self.assertEqual([zeros.ZeroRun(4)], list(zeros.split(
+            memoryview(bytes(4)))))
 
 
 class Crc32Test(testtools.TestCase):
