@@ -134,7 +134,7 @@ def _compress(args, engines):
                 lambda engine, out, progress: streams.compress_file(
                     engine, args.format, args.level, args.src, out,
                     _chunk_size(args), progress=progress,
-                    digest=args.digest))
+                    digest=args.digest if args.json else None))
 
 
 def _decompress(args, engines):

@@ -15,6 +15,7 @@
 No speed is asserted here: the inputs are invented to reach each verdict.
 """
 
+import fixtures
 import testtools
 
 from glance_accel_import.cmd import cli
@@ -67,6 +68,23 @@ class FairTargetsTest(testtools.TestCase):
             'decompress >= 1.7x our single-member path',
             'decompress >= 4x Glance copyfileobj',
             'peak RSS of ours < 256 MiB'], failed)
+
+    def test_the_digest_cost_is_shown_beside_the_target(self):
+        res = results() + [m(fair.OURS_NO_DIGEST, 0.8)]
+        rows = {t.text: t.measured for t in fair.targets('v', res, 2)}
+        self.assertEqual('2.00x', rows[
+            '(not a target: what the digest costs) without it, >= 1.5x '
+            'faster than igzip -1'])
+        self.assertEqual('1.60x', rows[
+            'compress >= 1.5x faster than igzip -1 (2 CPUs)'])
+
+    def test_ours_records_the_digest_as_accel_compress_does(self):
+        workdir = self.useFixture(fixtures.TempDir()).path
+        compressors, _ = fair.tools(workdir, 'isal')
+        argv = {t.name: t.argv for t in compressors}
+        for name in (fair.OURS, fair.OURS_1T, fair.SINGLE):
+            self.assertIn('--json', argv[name])
+        self.assertNotIn('--json', argv[fair.OURS_NO_DIGEST])
 
     def test_table_gives_the_codec_limit_fraction(self):
         text = fair.table('v', results(), 2, '1.00 before, 1.00 after')
