@@ -125,7 +125,8 @@ def run(args):
                             manager.load_engines()).name
     facts = machine()  # the load average before, not after, the run
     text, results = fair.run(vols, workdir, engine,
-                             log=lambda line: print(line, flush=True))
+                             log=lambda line: print(line, flush=True),
+                             rounds=args.rounds)
     text = '\n'.join(['Machine:', ''] + ['* %s' % fact
                                          for fact in facts]
                      + ['* engine: %s' % engine, '', text])

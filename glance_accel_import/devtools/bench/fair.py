@@ -114,32 +114,64 @@ def tools(workdir, engine):
     return compressors, decompressors
 
 
-def run_volume(name, path, workdir, compressors, decompressors, log):
-    """Measure everything on one volume; return its measurements."""
-    results, outputs = [], {}
+def _warm(path):
+    """Read ``path`` once, so the first tool measured does not pay for
+    bringing it into the page cache (hosts that page out memory unused
+    for a minute, as some VMs do, would otherwise charge it alone).
+    """
+    with open(path, 'rb') as f:
+        while f.read(8 * MiB):
+            pass
+
+
+def _measure_compressors(name, path, workdir, compressors, log, round_no,
+                         outputs):
+    results = []
     for tool in compressors:
         suffix = '.qcow2' if tool.name.startswith('qemu') else '.gz'
         dst = os.path.join(workdir, 'out-%s-%s%s' % (
-            name, tool.name.split(',')[0].replace(' ', '_') + str(
-                len(results)), suffix))
+            name, tool.name.replace(',', '').replace(' ', '_'), suffix))
         m = runner.measure(tool, name, path, dst)
         results.append(m)
-        log('%-9s %-9s %-28s %7.2fs cpu %6.2fs' % (
-            'compress', name, tool.name, m.wall, m.cpu))
+        log('round %d %-9s %-9s %-28s %7.2fs cpu %6.2fs' % (
+            round_no, 'compress', name, tool.name, m.wall, m.cpu))
         if tool.name in (OURS, SINGLE):
             outputs[tool.name] = dst
         else:
             os.remove(dst)
+    return results
+
+
+def _measure_decompressors(name, workdir, decompressors, log, round_no,
+                           outputs):
+    results = []
     for tool, source in decompressors:
         dst = os.path.join(workdir, 'plain-%s.img' % name)
         m = runner.measure(tool, name, outputs[source], dst)
         os.remove(dst)
         results.append(m)
-        log('%-9s %-9s %-28s %7.2fs cpu %6.2fs' % (
-            'decompress', name, tool.name, m.wall, m.cpu))
+        log('round %d %-9s %-9s %-28s %7.2fs cpu %6.2fs' % (
+            round_no, 'decompress', name, tool.name, m.wall, m.cpu))
+    return results
+
+
+def run_volume(name, path, workdir, compressors, decompressors, log,
+               rounds=1):
+    """Measure everything on one volume ``rounds`` times, interleaved;
+    return the run with the median wall time of each tool.
+    """
+    _warm(path)
+    runs = {}
+    outputs = {}
+    for round_no in range(1, rounds + 1):
+        for m in _measure_compressors(name, path, workdir, compressors, log,
+                                      round_no, outputs) + \
+                _measure_decompressors(name, workdir, decompressors, log,
+                                       round_no, outputs):
+            runs.setdefault((m.tool, m.operation), []).append(m)
     for dst in outputs.values():
         os.remove(dst)
-    return results
+    return [suite.median(r) for r in runs.values()]
 
 
 def _get(results, tool, operation='compress'):
@@ -234,7 +266,7 @@ def _load():
     return ' '.join('%.2f' % x for x in os.getloadavg())
 
 
-def run(volumes, workdir, engine, log=print):
+def run(volumes, workdir, engine, log=print, rounds=1):
     """Measure every volume; return (Markdown text, measurements)."""
     cpus = os.cpu_count() or 1
     compressors, decompressors = tools(workdir, engine)
@@ -242,11 +274,13 @@ def run(volumes, workdir, engine, log=print):
     for name, path in volumes:
         before = _load()
         results = run_volume(name, path, workdir, compressors,
-                             decompressors, log)
+                             decompressors, log, rounds)
         load = '%s before, %s after' % (before, _load())
         sections.append(table(name, results, cpus, load))
         checks += targets(name, results, cpus)
         everything += results
+    sections.insert(0, 'Rounds: %d, interleaved; each row is the round '
+                       'with the median wall time.' % rounds)
     text = '\n\n'.join(sections + ['Targets, every volume, one run:',
                                    targets_table(checks)])
     return text, everything

@@ -108,7 +108,7 @@ def decompress_tools(engines):
     return tools + [(t, formats.GZIP) for t in peers if t.available()]
 
 
-def _median(runs):
+def median(runs):
     """The run with the median wall time."""
     ordered = sorted(runs, key=lambda m: m.wall)
     return ordered[(len(ordered) - 1) // 2]
@@ -155,4 +155,4 @@ def run(volumes, engines, default, workdir, rounds=1,
             runs.setdefault((tool.name, m.operation, m.volume), []).append(m)
             log('round %d %-9s %-7s %-20s %7.2fs' % (
                 round_no + 1, m.operation, m.volume, tool.name, m.wall))
-    return [_median(r) for r in runs.values()]
+    return [median(r) for r in runs.values()]

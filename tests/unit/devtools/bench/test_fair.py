@@ -15,6 +15,8 @@
 No speed is asserted here: the inputs are invented to reach each verdict.
 """
 
+import os
+
 import fixtures
 import testtools
 
@@ -102,3 +104,31 @@ class VolumeOptionTest(testtools.TestCase):
             ['bench', '--volume', 'a.img', '--volume', 'b.qcow2'])
         self.assertEqual(['a.img', 'b.qcow2'], args.volume)
         self.assertFalse(args.classic)
+
+
+class RoundsTest(testtools.TestCase):
+    """run_volume with real (trivial) commands: rounds are interleaved and
+    each tool is reported once, by its median round.
+    """
+
+    def test_rounds_give_one_median_row_per_tool(self):
+        workdir = self.useFixture(fixtures.TempDir()).path
+        volume = os.path.join(workdir, 'v.img')
+        with open(volume, 'wb') as f:
+            f.write(b'x' * 4096)
+        copy = ('cp', '{src}', '{dst}')
+        compressors = [runner.Tool(fair.OURS, 'compress', copy),
+                       runner.Tool('other', 'compress', copy)]
+        decompressors = [(runner.Tool(fair.OURS, 'decompress', copy),
+                          fair.OURS)]
+        lines = []
+        results = fair.run_volume('v', volume, workdir, compressors,
+                                  decompressors, lines.append, rounds=3)
+        self.assertEqual([(fair.OURS, 'compress'), ('other', 'compress'),
+                          (fair.OURS, 'decompress')],
+                         [(m.tool, m.operation) for m in results])
+        self.assertEqual(9, len(lines))
+        self.assertEqual(['1', '1', '1', '2', '2', '2', '3', '3', '3'],
+                         [line.split()[1] for line in lines])
+        # Nothing is left behind but the volume.
+        self.assertEqual(['v.img'], os.listdir(workdir))
