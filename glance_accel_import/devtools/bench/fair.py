@@ -114,16 +114,6 @@ def tools(workdir, engine):
     return compressors, decompressors
 
 
-def _warm(path):
-    """Read ``path`` once, so the first tool measured does not pay for
-    bringing it into the page cache (hosts that page out memory unused
-    for a minute, as some VMs do, would otherwise charge it alone).
-    """
-    with open(path, 'rb') as f:
-        while f.read(8 * MiB):
-            pass
-
-
 def _measure_compressors(name, path, workdir, compressors, log, round_no,
                          outputs):
     results = []
@@ -160,7 +150,6 @@ def run_volume(name, path, workdir, compressors, decompressors, log,
     """Measure everything on one volume ``rounds`` times, interleaved;
     return the run with the median wall time of each tool.
     """
-    _warm(path)
     runs = {}
     outputs = {}
     for round_no in range(1, rounds + 1):
