@@ -252,8 +252,11 @@ class Sink:
         self._worker = Background(self._store) if background else None
         self.bytes_written = 0
 
-    def _store(self, item: tuple[bytes, int]) -> None:
+    def _store(self, item: tuple[Piece, int]) -> None:
         data, offset = item
+        if isinstance(data, zeros.ZeroRun):
+            self._store_zeros(data.length)
+            return
         if not self._sparse:
             self._hash.update(data)
             self._f.write(data)
@@ -266,7 +269,19 @@ class Sink:
                 self._hash.update(piece)
                 self._f.write(piece)
 
-    def write(self, data: bytes) -> None:
+    def _store_zeros(self, count: int) -> None:
+        self._hash.update_zeros(count)
+        if self._sparse:
+            self._f.seek(count, os.SEEK_CUR)
+        else:
+            for run in zeros.zero_chunks(count):
+                self._f.write(run)
+
+    def write_zeros(self, count: int) -> None:
+        """Write ``count`` zero bytes known to be zeros: none compared."""
+        self.write(zeros.ZeroRun(count))
+
+    def write(self, data: Piece) -> None:
         if self._limit is not None and self.bytes_written + len(data) > \
                 self._limit:
             raise exception.OutputLimitExceeded(self._limit)

@@ -28,7 +28,7 @@ from oslo_utils import units
 #: Granularity of zero detection and of holes in sparse output. A multiple
 #: of every common filesystem block size, so holes are real holes.
 ZERO_BLOCK_SIZE = 64 * units.Ki
-_ZERO_BLOCK_VIEW = memoryview(bytes(ZERO_BLOCK_SIZE))
+_ZERO_BLOCK = bytes(ZERO_BLOCK_SIZE)
 #: One shared buffer that zero runs are read from when bytes are needed.
 _ZERO_CHUNK = bytes(4 * units.Mi)
 
@@ -51,14 +51,14 @@ class ZeroRun:
         return zero_chunks(self.length)
 
 
-def is_zero(data, start=0, end=None):
-    """True if ``data[start:end]`` (at most ``ZERO_BLOCK_SIZE``) is all zeros.
+def is_zero(data):
+    """True if ``data`` (at most ``ZERO_BLOCK_SIZE`` bytes) is all zeros.
 
-    ``bytes.startswith`` with bounds is one ``memcmp`` on the data in place:
-    no slice is copied, and a data block usually differs in its first byte.
+    Any buffer: ``bytes.startswith`` of the zero block with ``data`` as the
+    prefix is one ``memcmp`` on the data in place, no copy, and a data
+    block usually differs in its first byte.
     """
-    end = len(data) if end is None else end
-    return data.startswith(_ZERO_BLOCK_VIEW[:end - start], start, end)
+    return _ZERO_BLOCK.startswith(data)
 
 
 def zero_chunks(count):
@@ -70,7 +70,7 @@ def zero_chunks(count):
 
 
 def split(data, offset=0):
-    """Yield ``data`` as pieces: data, or a ``ZeroRun``.
+    """Yield ``data`` (any buffer) as pieces: data, or a ``ZeroRun``.
 
     Zero detection is per ``ZERO_BLOCK_SIZE``, aligned to the absolute
     ``offset`` of ``data`` in its file, so zero runs line up with filesystem
@@ -78,15 +78,13 @@ def split(data, offset=0):
     ``data`` itself when it holds no zero block, otherwise memoryviews of
     it: nothing is copied.
     """
-    if not isinstance(data, (bytes, bytearray)):
-        data = bytes(data)  # startswith needs bytes; rare (memoryviews)
     view = memoryview(data)
     start, kind_zero, pos = 0, None, 0
-    end = len(data)
+    end = len(view)
     while pos < end:
         step = min(ZERO_BLOCK_SIZE - (offset + pos) % ZERO_BLOCK_SIZE,
                    end - pos)
-        zero = is_zero(data, pos, pos + step)
+        zero = is_zero(view[pos:pos + step])
         if zero is not kind_zero and pos > start:
             yield ZeroRun(pos - start) if kind_zero else view[start:pos]
             start = pos

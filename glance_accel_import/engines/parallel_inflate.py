@@ -30,7 +30,6 @@ a verdict of its own.
 
 import collections
 import concurrent.futures
-import functools
 
 from glance_accel_import.engines import gzip_members
 from glance_accel_import.engines import parallel_gzip
@@ -44,11 +43,6 @@ MAX_MEMBER_PLAIN = 16 * 1024 * 1024
 MAX_MEMBER_DEFLATE = MAX_MEMBER_PLAIN + MAX_MEMBER_PLAIN // 8
 #: Plain bytes held by members in flight, at most (besides zero runs).
 IN_FLIGHT_PLAIN = 64 * 1024 * 1024
-
-
-@functools.lru_cache(maxsize=2)
-def _zeros(size):
-    return bytes(size)
 
 
 class _Resume:
@@ -170,14 +164,14 @@ class _Decoder:
             result = result.result()
             if result is None:
                 return False
-            # bytes, not views: the sparse sink compares blocks with a
-            # fast memcmp on bytes, element by element on a memoryview.
+            # In the serial pump's chunks, so that the output limit stops
+            # both at the same byte; views, not copies.
+            view = memoryview(result)
             for start in range(0, len(result), self._chunk):
-                self._sink.write(result[start:start + self._chunk])
+                self._sink.write(view[start:start + self._chunk])
         else:
-            zero = _zeros(self._chunk)
             for start in range(0, result, self._chunk):
-                self._sink.write(zero[:min(self._chunk, result - start)])
+                self._sink.write_zeros(min(self._chunk, result - start))
         self.members_done += 1
         return True
 

@@ -85,7 +85,7 @@ class ZeroSplitTest(testtools.TestCase):
                              list(zeros.split(bytes(size), offset=3)))
             payload = bytes(size - 1) + b'z'
             self.assertEqual([payload], [bytes(p) for p in
-                                         zeros.split(payload, offset=3)])
+                                         zeros.split(payload)])
         self.assertEqual([b'\0x'], [bytes(p) for p in zeros.split(
             bytearray(b'\0x'))])
         self.assertEqual([zeros.ZeroRun(4)], list(zeros.split(
