@@ -26,15 +26,22 @@ members already written. Everything before that point decoded to the same
 bytes the serial pump would have written, so its verdict, error message
 included, is the serial pump's by construction: this module never raises
 a verdict of its own.
+
+``decompress`` tells what it did (a ``Report``, also logged at DEBUG): how
+many members were decoded here, and whether the serial pump got the rest.
 """
 
 import collections
 import concurrent.futures
+import typing
+
+from oslo_log import log as logging
 
 from glance_accel_import.engines import gzip_members
 from glance_accel_import.engines import parallel_gzip
 from glance_accel_import import streams
 
+LOG = logging.getLogger(__name__)
 _RAW = -15
 #: Largest claimed plain size inflated in parallel (a zero member is not
 #: inflated at all and may claim up to ``gzip_members.ZERO_MEMBER_MAX``).
@@ -118,6 +125,7 @@ class _Decoder:
         self._buffer = b''
         self.ended = False  # the reader returned nothing
         self.members_done = 0
+        self.zero_runs = 0  # of members_done, written without inflating
 
     def _fill(self, size):
         """Read until the buffer holds ``size`` bytes or the input ends."""
@@ -172,6 +180,7 @@ class _Decoder:
         else:
             for start in range(0, result, self._chunk):
                 self._sink.write_zeros(min(self._chunk, result - start))
+            self.zero_runs += 1
         self.members_done += 1
         return True
 
@@ -215,8 +224,19 @@ class _Decoder:
         return b''.join([m.raw for m in pending] + [self._buffer])
 
 
+class Report(typing.NamedTuple):
+    """What ``decompress`` did with one input."""
+
+    #: Members decoded here, in parallel (zero runs included).
+    members: int
+    #: Of those, canonical zero runs written without inflating.
+    zero_runs: int
+    #: The serial pump decoded the rest (or gave the verdict).
+    serial: bool
+
+
 def decompress(zlib_module, fmt, reader, sink, chunk_size, threads, serial):
-    """Decompress gzip from ``reader`` into ``sink``.
+    """Decompress gzip from ``reader`` into ``sink``; return a ``Report``.
 
     ``serial(reader, members_done)`` decodes the rest through the serial
     pump; it is called unless the input was nothing but perfect members.
@@ -224,5 +244,18 @@ def decompress(zlib_module, fmt, reader, sink, chunk_size, threads, serial):
     decoder = _Decoder(zlib_module, fmt, reader, sink, chunk_size, threads)
     with concurrent.futures.ThreadPoolExecutor(max(1, threads)) as pool:
         rest = decoder.run(pool)
-    if rest or not decoder.ended or not decoder.members_done:
+    report = Report(decoder.members_done, decoder.zero_runs,
+                    bool(rest or not decoder.ended
+                         or not decoder.members_done))
+    # Logged before the serial pump runs, so that it is there even when
+    # the pump's verdict is an error: operators see whether an image's
+    # gzip used every core, or why not (an ordinary gzip has no members
+    # this module can take).
+    LOG.debug('gzip: %d members decoded in parallel on %d threads '
+              '(%d of them zero runs), %s', report.members, max(1, threads),
+              report.zero_runs,
+              'the rest by the serial decoder' if report.serial
+              else 'nothing left for the serial decoder')
+    if report.serial:
         serial(_Resume(rest, reader), decoder.members_done)
+    return report

@@ -86,9 +86,10 @@ class CinderGlanceTest(base.GlanceFunctionalTest):
         proc = run_cinder_python([DRIVER],
                                  input=json.dumps(request).encode())
         self._calls += 1
+        #: Cinder's log (DEBUG) of the last call, for tests to read.
+        self.cinder_log = proc.stderr.decode(errors='replace')
         self.addDetail('cinder-%d-%s.log' % (self._calls, action),
-                       content.text_content(
-                           proc.stderr.decode(errors='replace')[-20000:]))
+                       content.text_content(self.cinder_log[-20000:]))
         if proc.returncode:
             self.fail('cinder_driver.py %s exited with %d'
                       % (action, proc.returncode))

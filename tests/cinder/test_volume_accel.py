@@ -21,12 +21,14 @@ the real one.
 
 import gzip
 import os
+import re
 
 import zstandard
 
 from glance_accel_import.devtools import diskimage
 from tests.cinder import base
 from tests.unit import data
+from tests.unit.engines import test_parallel_inflate
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -126,6 +128,37 @@ class TestAccelImport(VolumeAccelBase):
         os.remove(qcow2)
         self.assertRefused(self.store(gzip.compress(plain), 'qcow2'),
                            'Invalid', 'Unacceptable parameters')
+
+
+class TestGlanceCompressed(VolumeAccelBase):
+    """An image gzipped by Glance's accel_compress, decompressed by Cinder.
+
+    Cinder uploads the volume and Glance compresses it on import (sized
+    members); AccelImport must decode every member on the worker threads
+    of parallel_inflate, as its DEBUG line in Cinder's log says.
+    """
+
+    plugins = ['accel_decompress', 'accel_compress']
+    cinder_options = dict(ACCEL, offload_image_compression_to_glance=True)
+
+    def test_sized_members_decoded_in_parallel(self):
+        result = self.cinder('upload', volume=os.path.join(
+            self.cinder_workdir, 'volume.img'), name='from-cinder',
+            disk_format='raw', container_format='compressed',
+            volume_format='raw')
+        self.assertNotIn('error', result, result.get('message'))
+        stored = data.read_file(os.path.join(self.glance.store_dir,
+                                             result['image_id']))
+        members = len(test_parallel_inflate.boundaries(stored))
+        self.assertGreater(members, 1)
+
+        self.assertCreates(result['image_id'], self.volume)
+
+        decoded = re.findall(
+            r'parallel_inflate gzip: (\d+) members decoded in parallel on '
+            r'(\d+) threads .*, (.*)$', self.cinder_log, re.MULTILINE)
+        self.assertEqual([(str(members), str(os.cpu_count()),
+                           'nothing left for the serial decoder')], decoded)
 
 
 class TestOptionOff(VolumeAccelBase):

@@ -13,6 +13,7 @@
 """cinder_accelerator.decompress_to_file: bounds, sparseness, clean-up."""
 
 import gzip
+import logging
 import os
 from unittest import mock
 
@@ -21,8 +22,12 @@ import testtools
 import zstandard
 
 from glance_accel_import import cinder_accelerator as accel
+from glance_accel_import.engines import manager
+from glance_accel_import.engines import parallel_inflate
 from glance_accel_import import exception
 from tests.unit import data
+from tests.unit.engines import test_gzip_members
+from tests.unit.engines import test_parallel_inflate
 
 MiB = 1024 * 1024
 
@@ -60,6 +65,37 @@ class TestDecompressToFile(testtools.TestCase):
         accel.decompress_to_file(lambda: open(path, 'rb'), self.dest)
         self.assertEqual(self.plain, self.read_dest())
         self.assertTrue(os.path.exists(path))
+
+    def parallel_log(self):
+        """parallel_inflate's DEBUG lines, as an operator's log has them."""
+        log = self.useFixture(fixtures.FakeLogger(
+            name=parallel_inflate.__name__, level=logging.DEBUG))
+        return lambda: [line for line in log.output.splitlines()
+                        if line.startswith('gzip: ')]
+
+    def test_our_gzip_decoded_in_parallel(self):
+        # Sized members, as accel_compress writes them (default size):
+        # every one decoded on the worker threads, none by the serial pump.
+        payload = test_gzip_members.compress(
+            manager.load_engines()['stdlib'], self.plain)
+        members = len(test_parallel_inflate.boundaries(payload))
+        self.assertGreater(members, 2)
+        lines = self.parallel_log()
+        accel.decompress_to_file(self.chunks(payload), self.dest)
+        self.assertEqual(self.plain, self.read_dest())
+        self.assertEqual(1, len(lines()), lines())
+        self.assertRegex(lines()[0], r'^gzip: %d members decoded in parallel '
+                         r'.*, nothing left for the serial decoder$'
+                         % members)
+
+    def test_ordinary_gzip_decoded_serially(self):
+        lines = self.parallel_log()
+        accel.decompress_to_file(self.chunks(gzip.compress(self.plain)),
+                                 self.dest)
+        self.assertEqual(self.plain, self.read_dest())
+        self.assertEqual(1, len(lines()), lines())
+        self.assertRegex(lines()[0], r'^gzip: 0 members decoded in parallel '
+                         r'.*, the rest by the serial decoder$')
 
     def test_zstd(self):
         payload = zstandard.ZstdCompressor().compress(self.plain)

@@ -21,7 +21,10 @@ must give the same bytes, or the same error class and message.
 import gzip
 import hashlib
 import io
+import logging
 import os
+
+import fixtures
 
 from hypothesis import given
 from hypothesis import settings
@@ -203,6 +206,53 @@ class DifferentialTest(testscenarios.WithScenarios, testtools.TestCase):
                 continue
             for limit in (None, 4 * MiB, 3):
                 self.assertSameVerdict(payload, name, limit=limit)
+
+
+class ReportTest(testscenarios.WithScenarios, testtools.TestCase):
+    """What ``decompress`` says it did: returned, and logged at DEBUG."""
+
+    scenarios = DifferentialTest.scenarios
+
+    def setUp(self):
+        super().setUp()
+        self.log = self.useFixture(fixtures.FakeLogger(
+            name=parallel_inflate.__name__, level=logging.DEBUG))
+
+    def decompress(self, payload):
+        sink = streams.Sink(io.BytesIO(), digest='sha256')
+        report = parallel_inflate.decompress(
+            self.engine.zlib_module, formats.GZIP,
+            streams.Reader(io.BytesIO(payload)), sink, 64 * KiB, 2,
+            lambda source, members_done: streams.decode(
+                lambda: self.engine.new_decoder(formats.GZIP),
+                self.engine.decode_errors, formats.GZIP, source, sink,
+                64 * KiB, members_done=members_done))
+        self.assertEqual(hashlib.sha256(PLAIN).hexdigest(), sink.hexdigest())
+        return report
+
+    def test_sized_members_all_in_parallel(self):
+        members = len(boundaries(GOOD))
+        self.assertGreater(members, 5)
+        report = self.decompress(GOOD)
+        # PLAIN's 1.5 MiB of zeros is one canonical zero member.
+        self.assertEqual(parallel_inflate.Report(members, 1, False), report)
+        self.assertEqual(
+            'gzip: %d members decoded in parallel on 2 threads (1 of them '
+            'zero runs), nothing left for the serial decoder\n' % members,
+            self.log.output)
+
+    def test_single_member_gzip_all_serial(self):
+        report = self.decompress(gzip.compress(PLAIN))
+        self.assertEqual(parallel_inflate.Report(0, 0, True), report)
+        self.assertIn('0 members decoded in parallel', self.log.output)
+        self.assertIn('the rest by the serial decoder', self.log.output)
+
+    def test_ordinary_member_between(self):
+        # Sized members up to the ordinary one, the serial pump after it.
+        cut = boundaries(GOOD)[2]
+        payload = (GOOD[:cut] + gzip.compress(b'') + GOOD[cut:])
+        self.assertEqual(parallel_inflate.Report(2, 0, True),
+                         self.decompress(payload))
 
 
 class RandomDamageTest(testtools.TestCase):
