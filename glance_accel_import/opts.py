@@ -328,10 +328,13 @@ With a positive value, gzip output is a series of independent members of
 about this many bytes (long runs of zeros get members of their own), each
 carrying its plain and compressed sizes in a gzip extra field laid out as
 QATzip's gzipext format (subfield ``QZ``). Every gzip reader (gzip, pigz,
-igzip, Python, Cinder) reads it as usual; ``accel_decompress``, the
-``decompress`` command and ``qzip -d`` find the members without inflating
-and decompress them on every core. Smaller members spread better over cores
-and cost size: each restarts the 32 KiB window (about 0.1 percent at 4 MiB).
+igzip, Python, Cinder, QATzip's ``qzip -d``) reads it as usual;
+``accel_decompress`` and the ``decompress`` command find the members without
+inflating and decompress them on every core. QATzip sends a member to a QAT
+device only if it holds at most its ``hw_buff_sz`` (64 KiB by default), so
+it decompresses larger members in software. Smaller members spread better
+over cores and cost size: each restarts the 32 KiB window (about 0.1 percent
+at 4 MiB).
 
 Possible values:
     * 0: one gzip member per image, as before; it decompresses on one core.
