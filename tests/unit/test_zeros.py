@@ -16,6 +16,8 @@ Every case checks the bytes with the real ``gzip`` (or ``zstd``) command, so
 skipping zeros can never change what a standard tool reads back.
 """
 
+import hashlib
+import io
 import os
 import subprocess
 import zlib
@@ -27,6 +29,7 @@ import testtools
 
 from glance_accel_import.engines import manager
 from glance_accel_import.engines import parallel_gzip
+from glance_accel_import import exception
 from glance_accel_import import formats
 from glance_accel_import import opts
 from glance_accel_import import streams
@@ -221,3 +224,35 @@ class ZeroAwareFileTest(testtools.TestCase):
         self.assertEqual(64 * MiB, sum(chunks))
         self.assertEqual(64 * MiB, result.bytes_out)
         self.assertEqual(64, len(result.digest))
+
+
+class SinkKnownZerosTest(testtools.TestCase):
+    """Zeros known as zeros (a zero member) reach the file uncompared."""
+
+    def test_holes_or_bytes_and_hashed_like_bytes(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        expected = b'a' * 10 + bytes(3 * MiB) + b'b'
+        for sparse in (True, False):
+            for background in (True, False):
+                path = os.path.join(tmp, 'out-%s-%s' % (sparse, background))
+                with open(path, 'wb') as f:
+                    sink = streams.Sink(f, digest='sha256', sparse=sparse,
+                                        background=background)
+                    sink.write(b'a' * 10)
+                    sink.write_zeros(3 * MiB)
+                    sink.write(b'b')
+                    sink.close()
+                with open(path, 'rb') as f:
+                    self.assertEqual(expected, f.read())
+                self.assertEqual(hashlib.sha256(expected).hexdigest(),
+                                 sink.hexdigest())
+                self.assertEqual(len(expected), sink.bytes_written)
+                if sparse:
+                    self.assertLess(allocated(path), MiB)
+                else:
+                    self.assertGreaterEqual(allocated(path), 3 * MiB)
+
+    def test_known_zeros_count_against_the_limit(self):
+        sink = streams.Sink(io.BytesIO(), limit=MiB)
+        sink.write_zeros(MiB)
+        self.assertRaises(exception.OutputLimitExceeded, sink.write_zeros, 1)
