@@ -130,5 +130,10 @@ class RoundsTest(testtools.TestCase):
         self.assertEqual(9, len(lines))
         self.assertEqual(['1', '1', '1', '2', '2', '2', '3', '3', '3'],
                          [line.split()[1] for line in lines])
+        # Each round starts one tool later, so no tool is always first.
+        compress_order = [line.split()[4] for line in lines
+                          if line.split()[2] == 'compress']
+        self.assertEqual([fair.OURS, 'other', 'other', fair.OURS,
+                          fair.OURS, 'other'], compress_order)
         # Nothing is left behind but the volume.
         self.assertEqual(['v.img'], os.listdir(workdir))
