@@ -25,7 +25,7 @@ tapes). Anything else after a complete member is corrupt data, as is a payload
 that ends inside a member.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 import dataclasses
 import os
 import queue
@@ -254,17 +254,14 @@ class Sink:
 
     def _store(self, item: tuple[Piece, int]) -> None:
         data, offset = item
-        if isinstance(data, zeros.ZeroRun):
-            self._store_zeros(data.length)
-            return
-        if not self._sparse:
-            self._hash.update(data)
-            self._f.write(data)
-            return
-        for piece in zeros.split(data, offset):
+        # Only sparse output looks for zero blocks; known zeros never.
+        pieces: Iterable[Piece] = (
+            zeros.split(data, offset)
+            if self._sparse and not isinstance(data, zeros.ZeroRun)
+            else (data,))
+        for piece in pieces:
             if isinstance(piece, zeros.ZeroRun):
-                self._hash.update_zeros(piece.length)
-                self._f.seek(piece.length, os.SEEK_CUR)
+                self._store_zeros(piece.length)
             else:
                 self._hash.update(piece)
                 self._f.write(piece)
