@@ -40,25 +40,11 @@ import testtools
 
 from glance_accel_import.engines import gzip_members
 from tests.unit import data
-from tests.unit import qat_fakes
+from tests.unit import real_qzip
 
 MiB = 1024 * 1024
 #: Far above what these payloads need; a qzip that loops is a failure.
 TIMEOUT = 300
-
-
-def real_qzip():
-    """(path, None) for a real QATzip qzip, or (None, why not)."""
-    path = os.environ.get('QATZIP_QZIP') or shutil.which('qzip')
-    if not path:
-        return None, ('real QATzip qzip not installed: set $QATZIP_QZIP or '
-                      'put qzip on PATH (see "Checked against the real '
-                      'QATzip" in doc/source/qat-operator-guide.rst)')
-    if os.path.dirname(os.path.realpath(path)) == os.path.realpath(
-            qat_fakes.FAKE_BIN):
-        return None, ('real QATzip qzip not installed: %s is the fake from '
-                      'tests/fakes' % path)
-    return path, None
 
 
 def engine():
@@ -88,7 +74,7 @@ class RealQatzipTest(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.qzip, reason = real_qzip()
+        self.qzip, reason = real_qzip.find()
         if self.qzip is None:
             self.skipTest(reason)
         self.tmp = self.useFixture(fixtures.TempDir())

@@ -20,10 +20,8 @@ the ones the fake reproduces. ``tools/setup-env.sh`` installs ``qatzip``
 whenever apt offers it; otherwise every test here is skipped with the reason.
 """
 
-import functools
 import gzip
 import os
-import shutil
 import subprocess
 
 import fixtures
@@ -36,46 +34,14 @@ from tests.unit import data
 from tests.unit.engines.test_qat import compress
 from tests.unit.engines.test_qat import gzip_members
 from tests.unit import qat_fakes
-
-
-def _os_name():
-    try:
-        with open('/etc/os-release') as f:
-            for line in f:
-                if line.startswith('PRETTY_NAME='):
-                    return line.split('=', 1)[1].strip().strip('"')
-    except OSError:
-        pass
-    return 'this system'
-
-
-@functools.lru_cache()
-def real_qzip():
-    """(path, None) if the real qzip is installed, else (None, reason)."""
-    path = shutil.which('qzip')
-    if path and os.path.dirname(path) != qat_fakes.FAKE_BIN:
-        return path, None
-    try:
-        policy = subprocess.run(['apt-cache', 'policy', 'qatzip'],
-                                stdout=subprocess.PIPE, text=True).stdout
-    except OSError:
-        return None, ('qzip is not installed and apt-cache is not available '
-                      'to look for the qatzip package')
-    candidate = [line.split(':', 1)[1].strip()
-                 for line in policy.splitlines()
-                 if line.strip().startswith('Candidate:')]
-    if not candidate or candidate[0] == '(none)':
-        return None, ('qzip is not installed: apt offers no qatzip package '
-                      'on %s (Debian ships it from 13, trixie)' % _os_name())
-    return None, ('qzip is not installed although apt offers qatzip %s: '
-                  'run tools/setup-env.sh' % candidate[0])
+from tests.unit import real_qzip
 
 
 class RealQzipTest(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.qzip, reason = real_qzip()
+        self.qzip, reason = real_qzip.find()
         if self.qzip is None:
             self.skipTest(reason)
         self.tmp = self.useFixture(fixtures.TempDir())
