@@ -76,6 +76,22 @@ class CinderGlanceTest(base.GlanceFunctionalTest):
         os.makedirs(self.cinder_workdir)
         self._calls = 0
 
+    def store_compressed(self, payload, disk_format='raw'):
+        """A 'compressed' image holding exactly ``payload``, uploaded as is
+        (a plain upload runs no import plugin); returns its id.
+        """
+        image = self.client.images.create(name='compressed',
+                                          disk_format=disk_format,
+                                          container_format='compressed')
+        path = os.path.join(self.cinder_workdir, 'payload')
+        with open(path, 'wb') as f:
+            f.write(payload)
+        with open(path, 'rb') as f:
+            self.client.images.upload(image['id'], f,
+                                      image_size=len(payload))
+        os.remove(path)
+        return image['id']
+
     def cinder(self, action, **request):
         """Run one action of cinder_driver.py in .venv-cinder."""
         request.update(action=action, glance_url=self.glance.url,

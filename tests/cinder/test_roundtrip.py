@@ -190,19 +190,11 @@ class TestOptionOff(RoundTripBase):
         # decompression path with it.
         payload = data.multi_member_gzip(self.volume, members=7)
         self.assertEqual(self.volume, gzip.decompress(payload))
-        image = self.client.images.create(name='multi-member',
-                                          disk_format='raw',
-                                          container_format='compressed')
-        path = os.path.join(self.cinder_workdir, 'multi.gz')
-        with open(path, 'wb') as f:
-            f.write(payload)
-        with open(path, 'rb') as f:
-            self.client.images.upload(image['id'], f,
-                                      image_size=len(payload))
-        self.assertEqual('active', self.image(image['id'])['status'])
-        self.assertEqual(payload, self.stored(image['id']))
+        image_id = self.store_compressed(payload)
+        self.assertEqual('active', self.image(image_id)['status'])
+        self.assertEqual(payload, self.stored(image_id))
 
-        self.assertEqual(self.volume, self.create_volume(image['id']))
+        self.assertEqual(self.volume, self.create_volume(image_id))
 
     def test_upload_refused_without_permission(self):
         # Cinder's download path refuses 'compressed' images unless the

@@ -52,20 +52,6 @@ class VolumeAccelBase(base.CinderGlanceTest):
         self.volume = data.read_file(path)
         self.conversion_dir = os.path.join(self.cinder_workdir, 'conversion')
 
-    def store(self, payload, disk_format='raw'):
-        """A 'compressed' image holding exactly ``payload``."""
-        image = self.client.images.create(name='compressed',
-                                          disk_format=disk_format,
-                                          container_format='compressed')
-        path = os.path.join(self.cinder_workdir, 'payload')
-        with open(path, 'wb') as f:
-            f.write(payload)
-        with open(path, 'rb') as f:
-            self.client.images.upload(image['id'], f,
-                                      image_size=len(payload))
-        os.remove(path)
-        return image['id']
-
     def create(self, image_id, **request):
         dest = os.path.join(self.cinder_workdir, 'new-%s.img' % image_id)
         result = self.cinder('create', image_id=image_id, dest=dest,
@@ -91,32 +77,33 @@ class TestAccelImport(VolumeAccelBase):
     """accel_import_image_decompression = True."""
 
     def test_gzip(self):
-        self.assertCreates(self.store(data.gzip_cli(self.volume)),
+        self.assertCreates(self.store_compressed(data.gzip_cli(self.volume)),
                            self.volume)
 
     def test_multi_member_gzip(self):
         payload = data.multi_member_gzip(self.volume, members=7)
-        self.assertCreates(self.store(payload), self.volume)
+        self.assertCreates(self.store_compressed(payload), self.volume)
 
     def test_zstd(self):
         payload = zstandard.ZstdCompressor(level=3).compress(self.volume)
-        self.assertCreates(self.store(payload), self.volume)
+        self.assertCreates(self.store_compressed(payload), self.volume)
 
     def test_bomb(self):
         # 1 MiB of gzip that expands to 1 GiB + 1 MiB, for a 1 GiB volume.
         payload = gzip.compress(bytes(GiB + MiB), compresslevel=9)
         self.assertLess(len(payload), 2 * MiB)
-        result = self.assertRefused(self.store(payload), 'ImageTooBig',
-                                    'larger than the volume')
+        result = self.assertRefused(self.store_compressed(payload),
+                                    'ImageTooBig', 'larger than the volume')
         self.assertIn(str(GiB), result['message'])
 
     def test_corrupt_gzip(self):
         payload = data.gzip_cli(self.volume)[:-1000]
-        self.assertRefused(self.store(payload), 'ImageUnacceptable',
-                           'truncated')
+        self.assertRefused(self.store_compressed(payload),
+                           'ImageUnacceptable', 'truncated')
 
     def test_not_compressed(self):
-        self.assertRefused(self.store(self.volume), 'ImageUnacceptable',
+        self.assertRefused(self.store_compressed(self.volume),
+                           'ImageUnacceptable',
                            'not compressed data of any known format')
 
     def test_backing_file_refused_after_decompression(self):
@@ -126,8 +113,9 @@ class TestAccelImport(VolumeAccelBase):
         qcow2 = os.path.join(self.cinder_workdir, 'backed.qcow2')
         plain = data.make_qcow2(qcow2, backing='/etc/hostname')
         os.remove(qcow2)
-        self.assertRefused(self.store(gzip.compress(plain), 'qcow2'),
-                           'Invalid', 'Unacceptable parameters')
+        self.assertRefused(
+            self.store_compressed(gzip.compress(plain), 'qcow2'),
+            'Invalid', 'Unacceptable parameters')
 
 
 class TestGlanceCompressed(VolumeAccelBase):
@@ -167,10 +155,10 @@ class TestOptionOff(VolumeAccelBase):
     cinder_options = STOCK
 
     def test_gzip_as_before(self):
-        self.assertCreates(self.store(data.gzip_cli(self.volume)),
+        self.assertCreates(self.store_compressed(data.gzip_cli(self.volume)),
                            self.volume)
 
     def test_zstd_refused_as_before(self):
         payload = zstandard.ZstdCompressor(level=3).compress(self.volume)
-        self.assertRefused(self.store(payload), 'ImageUnacceptable',
+        self.assertRefused(self.store_compressed(payload), 'ImageUnacceptable',
                            'Only gzip is supported')
