@@ -80,6 +80,23 @@ class CloudTestCase(testtools.TestCase):
             volume, status=status, failures=['error'], interval=3,
             wait=timeout)
 
+    def plain_upload(self, name, payload, store=None):
+        """A raw + ``compressed`` image holding ``payload`` as uploaded (a
+        plain upload runs no import plugin), deleted after the test; waits
+        for it to be active and returns it.
+        """
+        image = self.alpha.image.post('/images', json={
+            'name': name, 'disk_format': 'raw',
+            'container_format': 'compressed'}).json()
+        self.delete_image_later(image['id'])
+        headers = {'Content-Type': 'application/octet-stream'}
+        if store:
+            headers['X-Image-Meta-Store'] = store
+        response = self.alpha.image.put(
+            '/images/%s/file' % image['id'], data=payload, headers=headers)
+        self.assertEqual(204, response.status_code, response.text)
+        return self.wait_image_active(image['id'])
+
     def wait_image_active(self, image_id, timeout=900):
         deadline = time.monotonic() + timeout
         while True:

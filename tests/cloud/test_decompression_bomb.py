@@ -54,18 +54,10 @@ class TestDecompressionBomb(base.CloudTestCase):
         # About 2 MiB of gzip, 2 GiB + 1 MiB of zeros: a 2 GiB volume.
         payload = gzip.compress(bytes(2 * GiB + MiB), compresslevel=9)
         self.assertLess(len(payload), 4 * MiB)
-        image = self.alpha.image.post('/images', json={
-            'name': 'bomb', 'disk_format': 'raw',
-            'container_format': 'compressed'}).json()
-        self.delete_image_later(image['id'])
-        response = self.alpha.image.put(
-            '/images/%s/file' % image['id'], data=payload,
-            headers={'Content-Type': 'application/octet-stream'})
-        self.assertEqual(204, response.status_code, response.text)
-        self.wait_image_active(image['id'])
+        image = self.plain_upload('bomb', payload)
 
         volume = self.alpha.block_storage.create_volume(
-            size=2, image_id=image['id'], name='bomb')
+            size=2, image_id=image.id, name='bomb')
         self.delete_volume_later(volume)
         volume = self.alpha.block_storage.wait_for_status(
             volume, status='error', failures=['available'], interval=3,

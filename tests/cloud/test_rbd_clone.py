@@ -42,24 +42,12 @@ def volume_head(volume_id, count):
 
 class TestCompressedImageInRbdStore(base.CloudTestCase):
 
-    def upload_to_ceph_store(self, payload):
-        """A raw + compressed image holding ``payload``, in store ``ceph``."""
-        image = self.alpha.image.post('/images', json={
-            'name': 'scenario-b', 'disk_format': 'raw',
-            'container_format': 'compressed'}).json()
-        self.delete_image_later(image['id'])
-        response = self.alpha.image.put(
-            '/images/%s/file' % image['id'], data=payload,
-            headers={'Content-Type': 'application/octet-stream',
-                     'X-Image-Meta-Store': 'ceph'})
-        self.assertEqual(204, response.status_code, response.text)
-        return self.wait_image_active(image['id'])
-
     def test_volume_holds_plain_bytes(self):
         if not os.path.exists(CEPH_CONF):
             self.skipTest('no Ceph in this cloud (%s)' % CEPH_CONF)
         plain = os.urandom(base.MiB) + b'end of the plain data'
-        image = self.upload_to_ceph_store(gzip.compress(plain))
+        image = self.plain_upload('scenario-b', gzip.compress(plain),
+                                  store='ceph')
         self.assertEqual('ceph', image.properties.get('stores'))
         self.assertTrue(image.direct_url.startswith('rbd://'),
                         image.direct_url)
