@@ -19,12 +19,10 @@ adds tests of its own to two of these modules; that they ran is checked
 too.
 """
 
-import re
-
 import testtools
-from testtools import content
 
 from tests.cinder import base
+from tests import upstream
 
 # The patches touch cinder/common/config.py, cinder/exception.py,
 # cinder/image/glance.py, cinder/image/image_utils.py and (0003)
@@ -89,19 +87,8 @@ class TestCinderUnitTests(testtools.TestCase):
         In one process some of Cinder's tests depend on the order of the
         modules (the key manager registers its options on import).
         """
-        outputs = []
-        for module in modules:
-            proc = base.run_cinder_python(['-m', 'unittest', '-v', module],
-                                          cwd=base.CINDER_SRC, timeout=900)
-            output = proc.stderr.decode(errors='replace')
-            self.addDetail(module, content.text_content(output[-60000:]))
-            self.assertEqual(0, proc.returncode,
-                             'Cinder unit tests failed: %s' % module)
-            ran = re.search(r'^Ran (\d+) tests? in', output, re.MULTILINE)
-            self.assertIsNotNone(ran, 'no unittest summary: %s' % module)
-            self.assertGreater(int(ran.group(1)), 0)
-            outputs.append(output)
-        return '\n'.join(outputs)
+        return upstream.run_unittest_modules(
+            self, base.CINDER_PYTHON, modules, base.CINDER_SRC, 'Cinder')
 
     def test_image_modules(self):
         output = self.run_cinder_tests(IMAGE_TESTS)
