@@ -98,6 +98,16 @@ class BlockSha256:
             if self._filled == DIGEST_BLOCK_SIZE:
                 self._end_block()
 
+    def update_block(self, block_digest: bytes) -> None:
+        """Add the digest of one whole block (see ``block_digest``).
+
+        Only at a block boundary: the block was hashed elsewhere, on
+        another thread, and only the last block may be short.
+        """
+        if self._filled:
+            raise ValueError('update_block inside a block')
+        self._outer.update(block_digest)
+
     def update_zeros(self, count: int) -> None:
         # Real zeros only up to the next block boundary and after the last
         # one; every whole block in between is one known digest.
@@ -119,6 +129,26 @@ class BlockSha256:
         if self._filled:
             outer.update(self._block.digest())
         return outer.hexdigest()
+
+
+def block_digest(pieces: typing.Iterable[typing.Any]) -> bytes:
+    """The SHA-256 of one block of ``block_sha256`` given as pieces.
+
+    ``pieces`` are data and ``zeros.ZeroRun``s adding up to at most
+    ``DIGEST_BLOCK_SIZE`` bytes; a whole block of zeros costs nothing.
+    """
+    pieces = list(pieces)
+    if (len(pieces) == 1 and isinstance(pieces[0], zeros.ZeroRun)
+            and pieces[0].length == DIGEST_BLOCK_SIZE):
+        return _ZERO_BLOCK_DIGEST
+    block = hashlib.sha256()
+    for piece in pieces:
+        if isinstance(piece, zeros.ZeroRun):
+            for run in piece.chunks():
+                block.update(run)
+        else:
+            block.update(piece)
+    return block.digest()
 
 
 class NoDigest:

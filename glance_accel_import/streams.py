@@ -37,6 +37,8 @@ from typing import BinaryIO
 from glance_accel_import import digests
 from glance_accel_import import exception
 from glance_accel_import import formats
+from glance_accel_import import readahead
+from glance_accel_import import writeback
 from glance_accel_import import zeros
 
 if typing.TYPE_CHECKING:
@@ -105,15 +107,26 @@ class Background:
         self._raise()
 
 
+@dataclasses.dataclass(frozen=True)
+class _BlockDigest:
+    """The digest of one whole block, hashed on a read-ahead thread."""
+
+    value: bytes
+
+
 class _Digest:
     """A ``digests`` digest of a stream given as bytes and ``ZeroRun``s."""
 
     def __init__(self, kind: str, background: bool) -> None:
+        self.kind = kind
         self._hash = digests.new(kind)
         self._worker = Background(self._update) if background else None
 
-    def _update(self, piece: Piece) -> None:
-        if isinstance(piece, zeros.ZeroRun):
+    def _update(self, piece: typing.Any) -> None:
+        if isinstance(piece, _BlockDigest):
+            typing.cast(digests.BlockSha256, self._hash).update_block(
+                piece.value)
+        elif isinstance(piece, zeros.ZeroRun):
             self._hash.update_zeros(piece.length)
         else:
             self._hash.update(piece)
@@ -124,6 +137,13 @@ class _Digest:
         else:
             self._update(piece)
 
+    def update_block(self, value: bytes) -> None:
+        """Add a block's digest (``block_sha256`` only), in stream order."""
+        if self._worker is not None:
+            self._worker.put(_BlockDigest(value))
+        else:
+            self._update(_BlockDigest(value))
+
     def close(self) -> None:
         if self._worker is not None:
             self._worker.close()
@@ -131,6 +151,16 @@ class _Digest:
     def hexdigest(self) -> str:
         self.close()
         return self._hash.hexdigest()
+
+
+def _at_most(piece: Piece, size: int) -> Iterator[Piece]:
+    """``piece``, data cut into views of at most ``size`` bytes."""
+    if isinstance(piece, zeros.ZeroRun) or len(piece) <= size:
+        yield piece
+        return
+    view = memoryview(piece)
+    for start in range(0, len(view), size):
+        yield view[start:start + size]
 
 
 def _seekable_fileno(f: typing.Any) -> int | None:
@@ -147,22 +177,27 @@ class Reader:
     ``read`` returns bytes, zeros included. ``pieces`` is the zero-aware
     way: holes of a sparse file are skipped without being read and all-zero
     blocks are reported as a count instead of bytes. With ``background``,
-    hashing runs on its own thread; call ``close`` when done.
+    hashing runs on its own thread; call ``close`` when done. With
+    ``threads``, ``pieces`` of a seekable file are read ahead on that many
+    threads (``readahead``), which also hash ``block_sha256``'s blocks.
     """
 
     def __init__(self, f: BinaryIO, digest: str | None = None,
                  progress: Callable[[int], None] | None = None,
-                 background: bool = False) -> None:
+                 background: bool = False, threads: int = 0) -> None:
         self._f = f
         self._digest = (_Digest(digest, background)
                         if digest is not None and digests.wanted(digest)
                         else None)
         self._progress = progress
+        self._threads = threads
+        # True once the read-ahead threads hash whole blocks instead.
+        self._hashed_by_block = False
         self.bytes_read = 0
 
     def _count(self, piece: Piece, size: int) -> None:
         self.bytes_read += size
-        if self._digest is not None:
+        if self._digest is not None and not self._hashed_by_block:
             self._digest.update(piece)
         if self._progress is not None:
             self._progress(size)
@@ -189,6 +224,22 @@ class Reader:
             pos += len(data)
         self._f.seek(pos)
 
+    def _read_ahead_pieces(self, fd: int, size: int) -> Iterator[Piece]:
+        pos = self._f.tell()
+        # Blocks count from here: they are the digest's blocks only if
+        # nothing was hashed before.
+        digest = self._digest
+        hashed = (digest is not None and self.bytes_read == 0
+                  and digest.kind == digests.BLOCK_SHA256)
+        self._hashed_by_block = hashed
+        for block in readahead.blocks(fd, pos, self._threads, hashed):
+            if digest is not None and block.digest is not None:
+                digest.update_block(block.digest)
+            for piece in block.pieces:
+                yield from _at_most(piece, size)
+            pos += block.length
+        self._f.seek(pos)
+
     def _stream_pieces(self, size: int) -> Iterator[Piece]:
         pos = 0
         while True:
@@ -205,8 +256,12 @@ class Reader:
         may be of any length.
         """
         fd = _seekable_fileno(self._f)
-        source = (self._file_pieces(fd, size) if fd is not None
-                  else self._stream_pieces(size))
+        if fd is None:
+            source = self._stream_pieces(size)
+        elif self._threads:
+            source = self._read_ahead_pieces(fd, size)
+        else:
+            source = self._file_pieces(fd, size)
         zero_count = 0
         for piece in source:
             if isinstance(piece, zeros.ZeroRun):
@@ -247,8 +302,13 @@ class Sink:
         self._limit = limit
         self._hash = digests.new(digest)
         # Holes need a seekable file; anything else gets every byte.
-        self._sparse = sparse and _seekable_fileno(f) is not None
-        self._start = f.tell() if self._sparse else 0
+        seekable = _seekable_fileno(f) is not None
+        self._sparse = sparse and seekable
+        self._start = f.tell() if seekable else 0
+        # The disk starts on the output while it is written, not only at
+        # the final fsync.
+        self._writeback = (writeback.Tracker(f, self._start) if seekable
+                           else None)
         self._worker = Background(self._store) if background else None
         self.bytes_written = 0
 
@@ -265,6 +325,8 @@ class Sink:
             else:
                 self._hash.update(piece)
                 self._f.write(piece)
+        if self._writeback is not None:
+            self._writeback.wrote(self._start + offset + len(data))
 
     def _store_zeros(self, count: int) -> None:
         self._hash.update_zeros(count)
@@ -484,13 +546,14 @@ def _run(operation: Callable[[], None], reader: Reader,
 def compress_file(engine: 'base.Engine', fmt: str, level: int,
                   src_path: str, dst_file: BinaryIO, chunk_size: int,
                   progress: Callable[[int], None] | None = None,
-                  digest: str | None = digests.BLOCK_SHA256
-                  ) -> StreamResult:
+                  digest: str | None = digests.BLOCK_SHA256,
+                  threads: int = 0) -> StreamResult:
     """Compress the file at ``src_path`` into the open file ``dst_file``.
 
     Holes and zero blocks of the source cost almost nothing (see
     ``Reader.pieces``). ``digest``, a kind from ``digests``, is computed
-    over the plain data on its own thread.
+    over the plain data off the caller's thread. With ``threads``, the
+    source is read ahead on that many threads (``readahead``).
 
     :param engine: an engine that writes ``fmt``.
     :param level: 1 (fastest) to 9 (smallest).
@@ -500,7 +563,7 @@ def compress_file(engine: 'base.Engine', fmt: str, level: int,
     """
     with open(src_path, 'rb') as src:
         reader = Reader(src, digest=digest, progress=progress,
-                        background=True)
+                        background=True, threads=threads)
         sink = Sink(dst_file)
         seconds = _run(lambda: engine.compress(
             fmt, level, reader, sink, chunk_size), reader, sink)
@@ -555,10 +618,14 @@ def decompress_stream(engine: 'base.Engine', fmt: str, src: BinaryIO,
 
 
 def digest_file(path: str, kind: str = digests.BLOCK_SHA256,
-                chunk_size: int = digests.DIGEST_BLOCK_SIZE) -> str:
-    """The ``kind`` digest of the plain file at ``path``; holes are free."""
+                chunk_size: int = digests.DIGEST_BLOCK_SIZE,
+                threads: int = 0) -> str:
+    """The ``kind`` digest of the plain file at ``path``; holes are free.
+
+    With ``threads``, read (and ``block_sha256`` hashed) on that many.
+    """
     with open(path, 'rb') as f:
-        reader = Reader(f, digest=kind)
+        reader = Reader(f, digest=kind, threads=threads)
         for _ in reader.pieces(chunk_size):
             pass
         return reader.hexdigest()

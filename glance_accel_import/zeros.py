@@ -121,7 +121,8 @@ class Extents:
         self._fd = fd
         self._size = _size(fd)
         self._supported = hasattr(os, 'SEEK_DATA')
-        self._data_end = -1
+        # The data extent found last: [start, end).
+        self._data_start = self._data_end = -1
 
     @property
     def size(self):
@@ -132,10 +133,10 @@ class Extents:
             return self._size, self._size
         if not self._supported:
             return pos, self._size
-        if pos < self._data_end:
+        if self._data_start <= pos < self._data_end:
             return pos, self._data_end
         try:
-            start = os.lseek(self._fd, pos, os.SEEK_DATA)
+            start = self._data_start = os.lseek(self._fd, pos, os.SEEK_DATA)
             self._data_end = min(os.lseek(self._fd, start, os.SEEK_HOLE),
                                  self._size)
         except OSError as exc:

@@ -134,7 +134,8 @@ def _compress(args, engines):
                 lambda engine, out, progress: streams.compress_file(
                     engine, args.format, args.level, args.src, out,
                     _chunk_size(args), progress=progress,
-                    digest=args.digest if args.json else None))
+                    digest=args.digest if args.json else None,
+                    threads=opts.compress_threads()))
 
 
 def _decompress(args, engines):
@@ -175,7 +176,8 @@ def _bench_cinder(args, engines):
 
 
 def _digest(args, engines):
-    print(streams.digest_file(args.src, args.digest))
+    print(streams.digest_file(args.src, args.digest,
+                              threads=opts.compress_threads()))
 
 
 def _add_digest_argument(cmd, what, kinds=digests.KINDS):

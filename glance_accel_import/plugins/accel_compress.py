@@ -78,7 +78,8 @@ class _CompressImage(base.StagedDataTask):
             os.path.getsize(staged), manager.COMPRESS, group.format,
             lambda engine, out: streams.compress_file(
                 engine, group.format, group.level, staged, out,
-                self.chunk_size, digest=group.uncompressed_digest))
+                self.chunk_size, digest=group.uncompressed_digest,
+                threads=opts.compress_threads()))
         result = outcome.result
         self._check_quota(result.bytes_out)
         staging.replace(work, staged)
