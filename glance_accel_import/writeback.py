@@ -25,7 +25,6 @@ Python's ``os`` module does not offer it; ``ctypes`` reaches libc's.
 """
 
 import ctypes
-import ctypes.util
 
 #: Bytes of new output after which their writeback is started.
 STEP = 8 * 1024 * 1024
@@ -35,7 +34,9 @@ SYNC_FILE_RANGE_WRITE = 2
 
 def _sync_file_range():
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
+        # The process's own symbols, libc's among them: no search (which
+        # ctypes.util.find_library does by running ldconfig).
+        libc = ctypes.CDLL(None, use_errno=True)
         call = libc.sync_file_range
     except (OSError, AttributeError, TypeError):
         return None

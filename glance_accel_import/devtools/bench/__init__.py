@@ -124,6 +124,7 @@ def run(args):
     engine = manager.select(manager.COMPRESS, formats.GZIP,
                             manager.load_engines()).name
     facts = machine()  # the load average before, not after, the run
+    suite.compile_ours()
     text, results = fair.run(vols, workdir, engine,
                              log=lambda line: print(line, flush=True),
                              rounds=args.rounds)
@@ -149,6 +150,7 @@ def run_classic(args):
     default_engine = manager.select(manager.COMPRESS, formats.GZIP,
                                     engines).name
     default = suite.ours_name(default_engine)
+    suite.compile_ours()
     results = suite.run(vols, engines, default_engine, workdir,
                         rounds=args.rounds,
                         log=lambda line: print(line, flush=True))

@@ -15,6 +15,7 @@
 No speed is asserted here: the inputs are invented to reach each verdict.
 """
 
+import importlib.util
 import os
 
 import fixtures
@@ -23,6 +24,8 @@ import testtools
 from glance_accel_import.cmd import cli
 from glance_accel_import.devtools.bench import fair
 from glance_accel_import.devtools.bench import runner
+from glance_accel_import.devtools.bench import suite
+from glance_accel_import import streams
 
 MiB = 1024 * 1024
 
@@ -137,3 +140,15 @@ class RoundsTest(testtools.TestCase):
                           fair.OURS, 'other'], compress_order)
         # Nothing is left behind but the volume.
         self.assertEqual(['v.img'], os.listdir(workdir))
+
+
+class CompileOursTest(testtools.TestCase):
+
+    def test_our_modules_start_from_bytecode_as_installed(self):
+        cached = importlib.util.cache_from_source(streams.__file__)
+        if os.path.exists(cached):
+            os.remove(cached)
+        suite.compile_ours()
+        self.assertTrue(os.path.exists(cached))
+        self.assertGreaterEqual(os.path.getmtime(cached),
+                                os.path.getmtime(streams.__file__))
