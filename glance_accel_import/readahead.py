@@ -35,6 +35,11 @@ from glance_accel_import import zeros
 
 #: Bytes per job: the block of ``block_sha256``, so a job hashes one block.
 BLOCK_SIZE = digests.DIGEST_BLOCK_SIZE
+#: Most blocks in flight, whatever the thread count: 64 MiB. A block costs
+#: a few milliseconds to read, split and hash, so a few per thread keep
+#: a small host busy, and a large one needs no more to stay ahead of its
+#: codec threads.
+MAX_DEPTH = 16
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,10 +103,11 @@ def blocks(fd, start, threads, hashed=False, depth=None):
 
     :param threads: worker threads reading, splitting and hashing.
     :param hashed: also give each block its ``block_sha256`` digest.
-    :param depth: blocks in flight; default two per thread, plus two.
+    :param depth: blocks in flight; default two per thread, plus two, at
+        most ``MAX_DEPTH``.
     """
     extents = zeros.Extents(fd)
-    depth = depth or 2 * threads + 2
+    depth = depth or min(2 * threads + 2, MAX_DEPTH)
     pending = collections.deque()
     with concurrent.futures.ThreadPoolExecutor(threads) as pool:
         try:

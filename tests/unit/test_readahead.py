@@ -165,3 +165,24 @@ class ReadAheadTest(testtools.TestCase):
         want = [hashlib.sha256(plain[i:i + BLOCK]).digest()
                 for i in range(0, len(plain), BLOCK)]
         self.assertEqual(want, got)
+
+
+class DepthTest(testtools.TestCase):
+
+    def test_memory_in_flight_does_not_grow_with_the_cores(self):
+        tmp = self.useFixture(fixtures.TempDir())
+        path = tmp.join('f.raw')
+        with open(path, 'wb') as f:
+            f.write(data.real_bytes(BLOCK) * 40)
+        submitted = []
+        real_read_block = readahead.read_block
+        self.useFixture(fixtures.MonkeyPatch(
+            'glance_accel_import.readahead.read_block',
+            lambda *args: submitted.append(args[1]) or real_read_block(
+                *args)))
+        fd = os.open(path, os.O_RDONLY)
+        self.addCleanup(os.close, fd)
+        blocks = readahead.blocks(fd, 0, threads=128)
+        next(blocks)
+        self.assertLessEqual(len(submitted), readahead.MAX_DEPTH + 1)
+        blocks.close()
