@@ -35,11 +35,11 @@ from glance_accel_import import zeros
 
 #: Bytes per job: the block of ``block_sha256``, so a job hashes one block.
 BLOCK_SIZE = digests.DIGEST_BLOCK_SIZE
-#: Most blocks in flight, whatever the thread count: 64 MiB. A block costs
+#: Most blocks in flight, whatever the thread count: 32 MiB. A block costs
 #: a few milliseconds to read, split and hash, so a few per thread keep
 #: a small host busy, and a large one needs no more to stay ahead of its
 #: codec threads.
-MAX_DEPTH = 16
+MAX_DEPTH = 8
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,7 +109,9 @@ def blocks(fd, start, threads, hashed=False, depth=None):
     extents = zeros.Extents(fd)
     depth = depth or min(2 * threads + 2, MAX_DEPTH)
     pending = collections.deque()
-    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+    # No more threads than blocks in flight: idle ones would only hold
+    # memory (each thread's malloc arena).
+    with concurrent.futures.ThreadPoolExecutor(min(threads, depth)) as pool:
         try:
             offset = start
             while offset < extents.size or pending:

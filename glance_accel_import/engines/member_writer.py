@@ -18,8 +18,9 @@ Data, with the short zero runs between it, is grouped into members of about
 state, compressed (with its CRC-32) on a worker thread, so a reader can
 inflate members on as many cores. A zero run of ``ZERO_RUN_MIN`` bytes or
 more ends the member and becomes precomputed zero members: a memory copy
-per 256 MiB. Members are written in input order; at most two per thread
-are in flight, so memory is bounded by ``member_size``.
+per 256 MiB. Members are written in input order; at most two per thread,
+and at most ``parallel_gzip.IN_FLIGHT_PLAIN`` bytes of them, are in flight,
+so memory stays bounded whatever the number of threads.
 """
 
 import collections
@@ -50,8 +51,10 @@ class MemberWriter:
         self._zlib = zlib_module
         self._level = level
         self._sink = sink
-        self._threads = max(1, threads)
         self._member_size = max(1, member_size)
+        # No more threads than members the memory bound lets be in flight.
+        self._threads = max(1, min(
+            threads, parallel_gzip.IN_FLIGHT_PLAIN // self._member_size))
 
     def _deflate(self, parts):
         """One whole member from its pieces; runs on a worker thread."""
@@ -112,23 +115,32 @@ class MemberWriter:
 
     def write_all(self, pieces):
         """Compress every piece, in order; at least one member."""
+        # (zero member, 0) or (future, plain bytes it holds), in order.
         pending = collections.deque()
+        in_flight = 0
         wrote = False
         with concurrent.futures.ThreadPoolExecutor(self._threads) as pool:
             try:
                 for group in self._groups(pieces):
                     if isinstance(group, zeros.ZeroRun):
-                        pending.extend(gzip_members.zero_members(group.length))
+                        pending.extend((member, 0) for member in
+                                       gzip_members.zero_members(group.length))
                     else:
-                        pending.append(pool.submit(self._deflate, group))
-                    while len(pending) > 2 * self._threads:
-                        self._write(pending.popleft())
+                        size = sum(len(part) for part in group)
+                        pending.append((pool.submit(self._deflate, group),
+                                        size))
+                        in_flight += size
+                    while (len(pending) > 2 * self._threads
+                           or in_flight > parallel_gzip.IN_FLIGHT_PLAIN):
+                        item, size = pending.popleft()
+                        self._write(item)
+                        in_flight -= size
                         wrote = True
                 while pending:
-                    self._write(pending.popleft())
+                    self._write(pending.popleft()[0])
                     wrote = True
             finally:
-                for item in pending:
+                for item, _ in pending:
                     if not isinstance(item, bytes):
                         item.cancel()
         if not wrote:  # empty input: one empty member, as gzip writes

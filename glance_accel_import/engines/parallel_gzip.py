@@ -43,6 +43,11 @@ HEADER = b'\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03'
 FINAL_BLOCK = b'\x03\x00'
 WINDOW = 32 * 1024
 ZERO_UNIT = 1024 * 1024
+#: Most plain bytes handed to worker threads and not yet written, per
+#: stream, whatever the number of threads: two pieces per thread would hold
+#: half a GiB on a 64-core host. 64 MiB keeps 16 threads busy with 4 MiB
+#: members, more than a disk takes.
+IN_FLIGHT_PLAIN = 64 * 1024 * 1024
 _ZERO_UNITS_PER_WRITE = 64
 _RAW = -15
 
@@ -171,6 +176,7 @@ class ParallelGzipWriter:
         """Deflate every piece, in order, then end the member."""
         self._sink.write(HEADER)
         pending = collections.deque()
+        in_flight = 0
         with concurrent.futures.ThreadPoolExecutor(self._threads) as pool:
             try:
                 for piece in pieces:
@@ -181,10 +187,15 @@ class ParallelGzipWriter:
                         pending.append((piece, pool.submit(
                             self._deflate, piece, self._history)))
                         self._remember(piece)
+                        in_flight += len(piece)
                     # Two pieces per thread in flight: enough to keep every
                     # thread busy, little enough to bound memory.
-                    while len(pending) > 2 * self._threads:
-                        self._finish_piece(*pending.popleft())
+                    while (len(pending) > 2 * self._threads
+                           or in_flight > IN_FLIGHT_PLAIN):
+                        piece, deflated = pending.popleft()
+                        self._finish_piece(piece, deflated)
+                        if deflated is not None:
+                            in_flight -= len(piece)
                 while pending:
                     self._finish_piece(*pending.popleft())
             finally:

@@ -49,7 +49,6 @@ MAX_MEMBER_PLAIN = 16 * 1024 * 1024
 #: Largest deflate body read ahead for one member.
 MAX_MEMBER_DEFLATE = MAX_MEMBER_PLAIN + MAX_MEMBER_PLAIN // 8
 #: Plain bytes held by members in flight, at most (besides zero runs).
-IN_FLIGHT_PLAIN = 64 * 1024 * 1024
 
 
 class _Resume:
@@ -198,7 +197,7 @@ class _Decoder:
         failed = False
         while True:
             while (not failed and len(pending) < 2 * self._threads
-                   and in_flight < IN_FLIGHT_PLAIN):
+                   and in_flight < parallel_gzip.IN_FLIGHT_PLAIN):
                 member = self._next()
                 if member is None:
                     failed = True

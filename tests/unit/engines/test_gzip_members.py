@@ -26,9 +26,12 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 import zlib
 
+import fixtures
+from isal import isal_zlib
 from oslo_config import cfg
 from oslo_config import fixture as config_fixture
 import testscenarios
@@ -36,6 +39,7 @@ import testtools
 
 from glance_accel_import.engines import gzip_members
 from glance_accel_import.engines import manager
+from glance_accel_import.engines import member_writer
 from glance_accel_import import opts
 from glance_accel_import import streams
 from tests.unit import data
@@ -211,3 +215,39 @@ class TrailerTest(testtools.TestCase):
     def test_trailer_is_crc_and_length_mod_2_32(self):
         self.assertEqual(struct.pack('<II', 7, 5),
                          gzip_members.trailer(7, 2 ** 32 + 5))
+
+
+class InFlightTest(testtools.TestCase):
+    """Memory in flight is bounded by bytes, not by the thread count."""
+
+    def test_many_threads_hold_no_more_than_the_bound(self):
+        member = 256 * 1024
+        self.useFixture(fixtures.MonkeyPatch(
+            'glance_accel_import.engines.parallel_gzip.IN_FLIGHT_PLAIN',
+            2 * member))
+        running, peak, lock = [0], [0], threading.Lock()
+        real_deflate = member_writer.MemberWriter._deflate
+
+        def counting(writer, parts):
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            time.sleep(0.01)  # let the others start, if they may
+            try:
+                return real_deflate(writer, parts)
+            finally:
+                with lock:
+                    running[0] -= 1
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'glance_accel_import.engines.member_writer.MemberWriter._deflate',
+            counting))
+        plain = data.real_bytes(5 * MiB)
+        out = io.BytesIO()
+        writer = member_writer.MemberWriter(isal_zlib, 1, out, 64, member)
+        writer.write_all(plain[i:i + member]
+                         for i in range(0, len(plain), member))
+        self.assertEqual(plain, gzip.decompress(out.getvalue()))
+        self.assertEqual(20, len(walk(out.getvalue())))
+        # 64 threads asked for, two members' worth of memory allowed.
+        self.assertLessEqual(peak[0], 2)
