@@ -135,11 +135,12 @@ def block_digest(pieces: typing.Iterable[typing.Any]) -> bytes:
     """The SHA-256 of one block of ``block_sha256`` given as pieces.
 
     ``pieces`` are data and ``zeros.ZeroRun``s adding up to at most
-    ``DIGEST_BLOCK_SIZE`` bytes; a whole block of zeros costs nothing.
+    ``DIGEST_BLOCK_SIZE`` bytes; a whole block of zeros (holes and zero
+    blocks, as many runs as they come) costs nothing.
     """
     pieces = list(pieces)
-    if (len(pieces) == 1 and isinstance(pieces[0], zeros.ZeroRun)
-            and pieces[0].length == DIGEST_BLOCK_SIZE):
+    if (all(isinstance(piece, zeros.ZeroRun) for piece in pieces)
+            and sum(len(piece) for piece in pieces) == DIGEST_BLOCK_SIZE):
         return _ZERO_BLOCK_DIGEST
     block = hashlib.sha256()
     for piece in pieces:

@@ -44,7 +44,11 @@ MAX_DEPTH = 8
 
 @dataclasses.dataclass(frozen=True)
 class Block:
-    """``length`` bytes of the file as pieces: data or ``zeros.ZeroRun``."""
+    """``length`` bytes of the file as pieces: data or ``zeros.ZeroRun``.
+
+    A hole and the zero blocks next to it are separate runs here;
+    ``streams.Reader.pieces`` merges them, for every source alike.
+    """
 
     pieces: list[typing.Any]
     length: int
@@ -66,18 +70,6 @@ def _data_spans(extents, start, end):
     return spans
 
 
-def _merged(pieces):
-    """``pieces`` with adjacent zero runs merged into one."""
-    out = []
-    for piece in pieces:
-        if (isinstance(piece, zeros.ZeroRun) and out
-                and isinstance(out[-1], zeros.ZeroRun)):
-            out[-1] = zeros.ZeroRun(out[-1].length + piece.length)
-        else:
-            out.append(piece)
-    return out
-
-
 def read_block(fd, start, end, spans, hashed):
     """The block from ``start`` to ``end``; runs on a worker thread."""
     pieces, pos, last = [], start, False
@@ -93,7 +85,6 @@ def read_block(fd, start, end, spans, hashed):
     if not last and end > pos:
         pieces.append(zeros.ZeroRun(end - pos))
         pos = end
-    pieces = _merged(pieces)
     return Block(pieces, pos - start,
                  digests.block_digest(pieces) if hashed else None, last)
 

@@ -67,13 +67,12 @@ class Tracker:
     called first.
     """
 
-    def __init__(self, f, start_offset=0, step=None):
+    def __init__(self, f, start_offset=0):
         self._f = f
         self._done = start_offset
-        self._step = step or STEP
 
     def wrote(self, end):
-        if end - self._done < self._step:
+        if end - self._done < STEP:
             return
         self._f.flush()
         start(self._f.fileno(), self._done, end - self._done)

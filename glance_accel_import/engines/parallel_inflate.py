@@ -48,7 +48,8 @@ _RAW = -15
 MAX_MEMBER_PLAIN = 16 * 1024 * 1024
 #: Largest deflate body read ahead for one member.
 MAX_MEMBER_DEFLATE = MAX_MEMBER_PLAIN + MAX_MEMBER_PLAIN // 8
-#: Plain bytes held by members in flight, at most (besides zero runs).
+# Plain bytes held by members in flight: parallel_gzip.IN_FLIGHT_PLAIN at
+# most (besides zero runs), the bound compression has too.
 
 
 class _Resume:

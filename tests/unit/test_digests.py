@@ -27,6 +27,7 @@ import testtools
 from glance_accel_import.cmd import cli
 from glance_accel_import import digests
 from glance_accel_import import streams
+from glance_accel_import import zeros
 from tests.unit import data
 
 MiB = 1024 * 1024
@@ -67,6 +68,16 @@ class DigestTest(testtools.TestCase):
                          _feed(digests.new(digests.BLOCK_SHA256), pieces))
         self.assertEqual(hashlib.sha256(plain).hexdigest(),
                          _feed(digests.new(digests.SHA256), pieces))
+
+    def test_block_digest_of_zeros_in_several_runs(self):
+        # A hole next to written zeros comes as two runs: still the digest
+        # of one block of zeros, and of a short one when it is short.
+        runs = [zeros.ZeroRun(12345), zeros.ZeroRun(BLOCK - 12345)]
+        self.assertEqual(hashlib.sha256(bytes(BLOCK)).digest(),
+                         digests.block_digest(runs))
+        self.assertEqual(hashlib.sha256(bytes(BLOCK - 1)).digest(),
+                         digests.block_digest([zeros.ZeroRun(1),
+                                               zeros.ZeroRun(BLOCK - 2)]))
 
     def test_known_values(self):
         # An empty input hashes no block at all; one zero block is the
