@@ -2,7 +2,12 @@
 # under $DATA/postgres, on 127.0.0.1:$PG_PORT, trust authentication on
 # loopback only, one database per service (keystone, glance, cinder).
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the
-# `postgres` system user.
+# `postgres` system user.  That user must be able to reach the cluster: when
+# the checkout sits in a directory it cannot enter (`mktemp -d`, a 0700
+# home), the cluster and its log live in postgres's own home instead, one
+# directory per $CLOUD_DIR, and $DATA/postgres is a symlink to it.  The
+# symlink ties the two together: `rm -rf .cloud` drops the link, and the
+# next `up` finds the orphaned cluster and starts afresh.
 
 pg_bindir() {
     local b
@@ -22,18 +27,28 @@ pg_run() {
 }
 
 PG_DATA=$DATA/postgres
+PG_LOG=$LOGS/postgres.log
+# Where the cluster goes when the postgres user cannot reach $DATA.
+PG_ASIDE=/var/lib/postgresql/glance-accel-import/$(
+    printf %s "$CLOUD_DIR" | sha256sum | cut -c1-16)
+if [ -L "$PG_DATA" ] || { [ "$(id -u)" = 0 ] && [ ! -e "$PG_DATA" ] &&
+        ! runuser -u postgres -- test -x "$DATA" 2>/dev/null; }; then
+    PG_DATA=$PG_ASIDE/data
+    PG_LOG=$PG_ASIDE/postgres.log
+fi
 db_url() { echo "postgresql+psycopg2://$1@$HOST:$PG_PORT/$1"; }
 
 postgres_up() {
     phase postgres "3-5 s"
+    [ "$PG_DATA" = "$DATA/postgres" ] || postgres_aside
     if [ ! -f "$PG_DATA/PG_VERSION" ]; then
         mkdir -p "$PG_DATA"
         [ "$(id -u)" = 0 ] && chown postgres: "$PG_DATA"
         pg_run initdb -D "$PG_DATA" -A trust -U postgres --no-sync >/dev/null
     fi
-    [ "$(id -u)" = 0 ] && { touch "$LOGS/postgres.log"; chown postgres: "$LOGS/postgres.log"; }
+    [ "$(id -u)" = 0 ] && { touch "$PG_LOG"; chown postgres: "$PG_LOG"; }
     if ! pg_run pg_ctl -D "$PG_DATA" status >/dev/null 2>&1; then
-        pg_run pg_ctl -D "$PG_DATA" -w -l "$LOGS/postgres.log" -o \
+        pg_run pg_ctl -D "$PG_DATA" -w -l "$PG_LOG" -o \
             "-c listen_addresses=$HOST -p $PG_PORT -k $PG_DATA -c fsync=off -c max_connections=300" \
             start >/dev/null 8>&-   # the server must not hold `up`'s lock
         say "   started PostgreSQL on $HOST:$PG_PORT"
@@ -46,6 +61,24 @@ postgres_up() {
         fi
     done
     phase_done
+}
+
+# postgres_aside: the cluster in $PG_ASIDE (see the top), linked from
+# $DATA/postgres and $LOGS/postgres.log.  A cluster there without the link
+# belonged to a deleted $CLOUD_DIR at the same path: stopped and removed.
+postgres_aside() {
+    if [ ! -L "$DATA/postgres" ] && [ -e "$PG_ASIDE" ]; then
+        pg_run pg_ctl -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1 || true
+        rm -rf "$PG_ASIDE"
+    fi
+    if [ ! -d "$PG_ASIDE" ]; then
+        say "   the postgres user cannot enter $DATA: cluster in $PG_ASIDE"
+        mkdir -p "$PG_ASIDE"
+        chown postgres: "$PG_ASIDE"
+        chmod 700 "$PG_ASIDE"
+    fi
+    ln -sfn "$PG_DATA" "$DATA/postgres"
+    ln -sfn "$PG_LOG" "$LOGS/postgres.log"
 }
 
 psql_q() {
