@@ -12,6 +12,10 @@
 
 """Print the closing line 'N passed, N failed, N skipped' from subunit.
 
+A test that passed around a known upstream gap (testtools' expectFailure:
+status xfail) is listed and counted apart ("N with a known gap"), so the
+summary never hides one among the plain passes.
+
 --only REGEX counts only the tests whose id matches (re.search);
 --strict exits 1 when any counted test failed or skipped, or none ran
 (tools/cloud/ci.sh: every cloud test must run and pass).
@@ -26,6 +30,7 @@ import testtools
 
 FAILED = ('fail', 'uxsuccess')
 SKIPPED = ('skip',)
+KNOWN_GAP = ('xfail',)
 
 
 def collect(stream, only):
@@ -55,14 +60,18 @@ def main():
     tests = collect(sys.stdin.buffer, args.only)
     failed = [t for t in tests if t[1] in FAILED]
     skipped = [t for t in tests if t[1] in SKIPPED]
+    known_gap = [t for t in tests if t[1] in KNOWN_GAP]
     for test_id, _, reason in skipped:
         print('skipped: %s: %s' % (test_id, reason))
+    for test_id, _, _ in known_gap:
+        print('passed with a known gap (expectFailure): %s' % test_id)
     if args.strict:
         for test_id, status, _ in failed:
             print('FAILED: %s (%s)' % (test_id, status))
     passed = len(tests) - len(failed) - len(skipped)
-    print('%d passed, %d failed, %d skipped'
-          % (passed, len(failed), len(skipped)))
+    gaps = ' (%d with a known gap)' % len(known_gap) if known_gap else ''
+    print('%d passed%s, %d failed, %d skipped'
+          % (passed, gaps, len(failed), len(skipped)))
     if args.strict and (failed or skipped or not tests):
         if not tests:
             print('FAILED: no test ran')
