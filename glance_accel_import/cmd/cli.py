@@ -198,6 +198,12 @@ def _positive_int(text):
     return value
 
 
+def _directory(text):
+    if text and not os.path.isdir(text):
+        raise argparse.ArgumentTypeError('%r is not a directory' % text)
+    return text
+
+
 def _chunk_size_argument(text):
     value = _positive_int(text)
     low, high = opts.CHUNK_SIZE_RANGE
@@ -314,6 +320,12 @@ def _add_bench_command(sub):
                        help='share of the volume filled with files')
     bench.add_argument('--rounds', type=_positive_int, default=1,
                        help='times each measurement is repeated')
+    bench.add_argument('--memdir', type=_directory, default=None,
+                       help='tmpfs directory for the decompressions measured '
+                            'with their output in memory, apart from the '
+                            'disk (default /dev/shm, left out if it is not '
+                            'a tmpfs with room for a volume; "" leaves them '
+                            'out)')
     bench.add_argument('--markdown', help='write the report here')
     bench.add_argument('--chart', help='write a PNG chart here (needs the '
                                        '"bench" extra)')

@@ -125,9 +125,15 @@ def run(args):
                             manager.load_engines()).name
     facts = machine()  # the load average before, not after, the run
     suite.compile_ours()
+    asked = '/dev/shm' if args.memdir is None else args.memdir
+    memdir = asked and fair.memory_dir(
+        asked, room=max(os.path.getsize(p) for _, p in vols))
+    if asked and not memdir:
+        print('No decompressions into memory: %s is not a tmpfs with room '
+              'for a volume' % asked, flush=True)
     text, results = fair.run(vols, workdir, engine,
                              log=lambda line: print(line, flush=True),
-                             rounds=args.rounds)
+                             rounds=args.rounds, memdir=memdir)
     text = '\n'.join(['Machine:', ''] + ['* %s' % fact
                                          for fact in facts]
                      + ['* engine: %s' % engine, '', text])

@@ -20,6 +20,12 @@ fraction of the machine's codec limit, the single-thread ``igzip -1`` rate
 times the CPUs. "Today's" decompression is our own single-member path
 (``gzip_member_size = 0``). Load averages are recorded around each volume:
 on a shared machine only ratios within one run mean anything.
+
+Decompression writes a volume's data, so on a slow disk the disk decides
+its time, not the codec. Each round therefore also times writing that much
+data alone (``write_floor``: the disk floor), and decompresses ours and
+today's path a second time into memory (a tmpfs, ``/dev/shm`` by default),
+where only the codec and the page cache count.
 """
 
 import dataclasses
@@ -48,6 +54,11 @@ OURS_1T = 'ours, 1 thread'
 #: Without the digest accel_compress records: what the digest costs.
 OURS_NO_DIGEST = 'ours, no digest'
 SINGLE = 'ours, single member (today)'
+IN_MEMORY = ', output in memory'
+OURS_MEM = OURS + IN_MEMORY
+SINGLE_MEM = SINGLE + IN_MEMORY
+#: Writing the bytes our decompressed output allocated, and nothing else.
+FLOOR = 'its data alone (disk floor)'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,8 +96,25 @@ def _conf_files(workdir):
     return paths
 
 
-def tools(workdir, engine):
-    """(compressors, decompressors): (Tool, output suffix or source key)."""
+def memory_dir(path='/dev/shm', room=0):
+    """``path`` if it is a tmpfs mount with ``room`` bytes free, else None.
+    """
+    try:
+        with open('/proc/mounts') as mounts:
+            tmpfs = any(line.split()[1:3] == [path, 'tmpfs']
+                        for line in mounts)
+        st = os.statvfs(path)
+    except OSError:
+        return None
+    return path if tmpfs and st.f_bavail * st.f_frsize >= room else None
+
+
+def tools(workdir, engine, memdir=None):
+    """(compressors, decompressors).
+
+    A decompressor is (Tool, key of the compressed output it reads, the
+    directory it writes to): the workdir, or ``memdir`` when given.
+    """
     conf = _conf_files(workdir)
 
     def ours(name, operation, conf_name=None, *extra):
@@ -107,10 +135,14 @@ def tools(workdir, engine):
                    ours(SINGLE, 'compress', 'single-member', *digest)] + peers
     glance = [t for t, _ in suite.decompress_tools({})
               if t.name == 'glance copyfileobj']
-    decompressors = [(ours(OURS, 'decompress'), OURS),
-                     (ours(OURS_1T, 'decompress', 'one-thread'), OURS),
-                     (ours(SINGLE, 'decompress'), SINGLE)] + [
-        (t, OURS) for t in glance]
+    decompressors = [(ours(OURS, 'decompress'), OURS, workdir),
+                     (ours(OURS_1T, 'decompress', 'one-thread'), OURS,
+                      workdir),
+                     (ours(SINGLE, 'decompress'), SINGLE, workdir)] + [
+        (t, OURS, workdir) for t in glance]
+    if memdir:
+        decompressors += [(ours(OURS_MEM, 'decompress'), OURS, memdir),
+                          (ours(SINGLE_MEM, 'decompress'), SINGLE, memdir)]
     return compressors, decompressors
 
 
@@ -135,13 +167,24 @@ def _measure_compressors(name, path, workdir, compressors, log, round_no,
 def _measure_decompressors(name, workdir, decompressors, log, round_no,
                            outputs):
     results = []
-    for tool, source in decompressors:
-        dst = os.path.join(workdir, 'plain-%s.img' % name)
+    for tool, source, where in decompressors:
+        dst = os.path.join(where, 'plain-%s.img' % name)
         m = runner.measure(tool, name, outputs[source], dst)
         os.remove(dst)
         results.append(m)
         log('round %d %-9s %-9s %-28s %7.2fs cpu %6.2fs' % (
             round_no, 'decompress', name, tool.name, m.wall, m.cpu))
+    ours = _get(results, OURS, 'decompress')
+    if ours:
+        floor = runner.Tool(FLOOR, 'decompress', (
+            '{python}', '-m', 'glance_accel_import.devtools.bench.write_floor',
+            str(ours.output_allocated), '{dst}'))
+        dst = os.path.join(workdir, 'floor-%s.img' % name)
+        m = runner.measure(floor, name, outputs[OURS], dst)
+        os.remove(dst)
+        results.append(m)
+        log('round %d %-9s %-9s %-28s %7.2fs cpu %6.2fs' % (
+            round_no, 'decompress', name, FLOOR, m.wall, m.cpu))
     return results
 
 
@@ -221,6 +264,16 @@ def targets(volume, results, cpus):
     if d_ours and d_one:
         add('decompress >= 1.7x our single-member path',
             d_one.wall / d_ours.wall, '%.2fx', d_one.wall / d_ours.wall >= 1.7)
+    m_ours, m_one = _get(results, OURS_MEM, 'decompress'), _get(
+        results, SINGLE_MEM, 'decompress')
+    if m_ours and m_one:
+        add('decompress >= 1.7x our single-member path, output in memory',
+            m_one.wall / m_ours.wall, '%.2fx', m_one.wall / m_ours.wall >= 1.7)
+    floor = _get(results, FLOOR, 'decompress')
+    if d_ours and floor:
+        add('(not a target: the disk) decompress to disk within 1.25x the '
+            'time of writing its data alone', d_ours.wall / floor.wall,
+            '%.2fx', d_ours.wall <= 1.25 * floor.wall)
     if d_ours and glance:
         add('decompress >= 4x Glance copyfileobj',
             glance.wall / d_ours.wall, '%.1fx',
@@ -265,10 +318,14 @@ def _load():
     return ' '.join('%.2f' % x for x in os.getloadavg())
 
 
-def run(volumes, workdir, engine, log=print, rounds=1):
-    """Measure every volume; return (Markdown text, measurements)."""
+def run(volumes, workdir, engine, log=print, rounds=1, memdir=None):
+    """Measure every volume; return (Markdown text, measurements).
+
+    ``memdir``: a tmpfs directory for the in-memory decompressions, or
+    None to leave them out.
+    """
     cpus = os.cpu_count() or 1
-    compressors, decompressors = tools(workdir, engine)
+    compressors, decompressors = tools(workdir, engine, memdir)
     sections, checks, everything = [], [], []
     for name, path in volumes:
         before = _load()

@@ -17,6 +17,7 @@ No speed is asserted here: the inputs are invented to reach each verdict.
 
 import importlib.util
 import os
+import zlib
 
 import fixtures
 import testtools
@@ -25,6 +26,7 @@ from glance_accel_import.cmd import cli
 from glance_accel_import.devtools.bench import fair
 from glance_accel_import.devtools.bench import runner
 from glance_accel_import.devtools.bench import suite
+from glance_accel_import.devtools.bench import write_floor
 from glance_accel_import import streams
 
 MiB = 1024 * 1024
@@ -49,6 +51,15 @@ def results(ours=1.0, ours_cpu=1.5, decompress=1.0, rss=40 * MiB):
         m(fair.SINGLE, 1.8, out=1024 * MiB, operation='decompress'),
         m('glance copyfileobj', 4.2, out=1024 * MiB, operation='decompress'),
     ]
+
+
+def memory_and_floor(ours=1.0, single=1.8, on_disk=1.0, floor=0.9):
+    """The rows the in-memory decompressions and the disk floor add."""
+    return [
+        m(fair.OURS_MEM, ours, out=1024 * MiB, operation='decompress'),
+        m(fair.SINGLE_MEM, single, out=1024 * MiB, operation='decompress'),
+        m(fair.FLOOR, floor, out=1024 * MiB, operation='decompress'),
+    ] if on_disk else []
 
 
 class FairTargetsTest(testtools.TestCase):
@@ -83,6 +94,40 @@ class FairTargetsTest(testtools.TestCase):
         self.assertEqual('1.60x', rows[
             'compress >= 1.5x faster than igzip -1 (2 CPUs)'])
 
+    def test_in_memory_target_and_disk_floor(self):
+        res = results(decompress=1.4) + memory_and_floor(ours=1.0,
+                                                         floor=1.2)
+        rows = {t.text: (t.measured, t.met)
+                for t in fair.targets('v', res, 2)}
+        # On disk 1.8 / 1.4 misses 1.7x; in memory 1.8 / 1.0 meets it.
+        self.assertEqual(('1.29x', False),
+                         rows['decompress >= 1.7x our single-member path'])
+        self.assertEqual(('1.80x', True), rows[
+            'decompress >= 1.7x our single-member path, output in memory'])
+        # 1.4 s against 1.2 s of writing the data alone: disk-bound.
+        self.assertEqual(('1.17x', True), rows[
+            '(not a target: the disk) decompress to disk within 1.25x the '
+            'time of writing its data alone'])
+
+    def test_in_memory_target_can_fail(self):
+        res = results() + memory_and_floor(ours=1.2, floor=0.5)
+        rows = {t.text: t.met for t in fair.targets('v', res, 2)}
+        self.assertFalse(rows[
+            'decompress >= 1.7x our single-member path, output in memory'])
+        self.assertFalse(rows[
+            '(not a target: the disk) decompress to disk within 1.25x the '
+            'time of writing its data alone'])
+
+    def test_memory_rows_only_with_a_memdir(self):
+        workdir = self.useFixture(fixtures.TempDir()).path
+        _, without = fair.tools(workdir, 'isal')
+        _, with_mem = fair.tools(workdir, 'isal', memdir='/mem')
+        self.assertNotIn(fair.OURS_MEM, [t.name for t, _, _ in without])
+        where = {t.name: d for t, _, d in with_mem}
+        self.assertEqual('/mem', where[fair.OURS_MEM])
+        self.assertEqual('/mem', where[fair.SINGLE_MEM])
+        self.assertEqual(workdir, where[fair.OURS])
+
     def test_ours_records_the_digest_as_accel_compress_does(self):
         workdir = self.useFixture(fixtures.TempDir()).path
         compressors, _ = fair.tools(workdir, 'isal')
@@ -108,6 +153,41 @@ class VolumeOptionTest(testtools.TestCase):
         self.assertEqual(['a.img', 'b.qcow2'], args.volume)
         self.assertFalse(args.classic)
 
+    def test_memdir_must_be_a_directory(self):
+        stderr = self.useFixture(fixtures.StringStream('stderr'))
+        self.useFixture(fixtures.MonkeyPatch('sys.stderr', stderr.stream))
+        self.assertRaises(SystemExit, cli.build_parser().parse_args,
+                          ['bench', '--memdir', '/no/such/dir'])
+        self.assertIn("'/no/such/dir' is not a directory",
+                      stderr.getDetails()['stderr'].as_text())
+
+
+class MemoryDirTest(testtools.TestCase):
+
+    def test_a_disk_directory_is_not_memory(self):
+        path = self.useFixture(fixtures.TempDir()).path
+        self.assertIsNone(fair.memory_dir(path))
+
+    def test_dev_shm_is_memory_when_it_has_room(self):
+        if fair.memory_dir('/dev/shm') is None:
+            self.skipTest('/dev/shm is not a tmpfs on this machine')
+        self.assertEqual('/dev/shm', fair.memory_dir('/dev/shm', room=1))
+        self.assertIsNone(fair.memory_dir('/dev/shm', room=1 << 60))
+
+
+class WriteFloorTest(testtools.TestCase):
+
+    def test_writes_that_many_bytes_of_data(self):
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path, 'f')
+        count = 2 * write_floor.CHUNK + 12345
+        write_floor.write(count, path)
+        with open(path, 'rb') as f:
+            data = f.read()
+        self.assertEqual(count, len(data))
+        # Incompressible, not zeros a file system or disk could skip.
+        self.assertGreater(len(zlib.compress(data[:65536], 1)), 65000)
+        self.assertGreaterEqual(os.stat(path).st_blocks * 512, count)
+
 
 class RoundsTest(testtools.TestCase):
     """run_volume with real (trivial) commands: rounds are interleaved and
@@ -123,15 +203,19 @@ class RoundsTest(testtools.TestCase):
         compressors = [runner.Tool(fair.OURS, 'compress', copy),
                        runner.Tool('other', 'compress', copy)]
         decompressors = [(runner.Tool(fair.OURS, 'decompress', copy),
-                          fair.OURS)]
+                          fair.OURS, workdir)]
         lines = []
         results = fair.run_volume('v', volume, workdir, compressors,
                                   decompressors, lines.append, rounds=3)
         self.assertEqual([(fair.OURS, 'compress'), ('other', 'compress'),
-                          (fair.OURS, 'decompress')],
+                          (fair.OURS, 'decompress'),
+                          (fair.FLOOR, 'decompress')],
                          [(m.tool, m.operation) for m in results])
-        self.assertEqual(9, len(lines))
-        self.assertEqual(['1', '1', '1', '2', '2', '2', '3', '3', '3'],
+        # The disk floor wrote what our decompression allocated.
+        floor = results[-1]
+        self.assertEqual(results[2].output_allocated, floor.output_size)
+        self.assertEqual(12, len(lines))
+        self.assertEqual(['1'] * 4 + ['2'] * 4 + ['3'] * 4,
                          [line.split()[1] for line in lines])
         # Each round starts one tool later, so no tool is always first.
         compress_order = [line.split()[4] for line in lines
