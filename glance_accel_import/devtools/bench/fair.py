@@ -96,13 +96,31 @@ def _conf_files(workdir):
     return paths
 
 
-def memory_dir(path='/dev/shm', room=0):
-    """``path`` if it is a tmpfs mount with ``room`` bytes free, else None.
+def _fs_type(path, mounts):
+    """The type of the file system ``path`` lives on, from a mounts table.
+    """
+    real = os.path.realpath(path)
+    best, kind = '', None
+    with open(mounts) as table:
+        for line in table:
+            fields = line.split()
+            if len(fields) < 3:
+                continue
+            # /proc/mounts writes a space in a mount point as \040.
+            point = fields[1].replace('\\040', ' ')
+            inside = real == point or real.startswith(
+                point.rstrip('/') + '/')
+            if inside and len(point) >= len(best):
+                best, kind = point, fields[2]
+    return kind
+
+
+def memory_dir(path='/dev/shm', room=0, mounts='/proc/mounts'):
+    """``path`` if it is a directory on a tmpfs with ``room`` bytes free,
+    else None.
     """
     try:
-        with open('/proc/mounts') as mounts:
-            tmpfs = any(line.split()[1:3] == [path, 'tmpfs']
-                        for line in mounts)
+        tmpfs = os.path.isdir(path) and _fs_type(path, mounts) == 'tmpfs'
         st = os.statvfs(path)
     except OSError:
         return None

@@ -163,16 +163,48 @@ class VolumeOptionTest(testtools.TestCase):
 
 
 class MemoryDirTest(testtools.TestCase):
+    """memory_dir against a made-up mounts table and real directories."""
+
+    def setUp(self):
+        super().setUp()
+        self.root = self.useFixture(fixtures.TempDir()).path
+        self.mounts = os.path.join(self.root, 'mounts')
+        self.shm = os.path.join(self.root, 'my shm')
+        os.mkdir(self.shm)
+
+    def table(self, kind):
+        with open(self.mounts, 'w') as f:
+            f.write('/dev/vda / ext4 rw 0 0\n'
+                    'tmpfs %s %s rw 0 0\n'
+                    % (self.shm.replace(' ', '\\040'), kind))
+
+    def test_a_tmpfs_directory_is_memory(self):
+        self.table('tmpfs')
+        self.assertEqual(self.shm, fair.memory_dir(self.shm,
+                                                   mounts=self.mounts))
+
+    def test_inside_a_tmpfs_and_through_a_symlink(self):
+        self.table('tmpfs')
+        inner = os.path.join(self.shm, 'bench')
+        os.mkdir(inner)
+        link = os.path.join(self.root, 'link')
+        os.symlink(self.shm, link)
+        self.assertEqual(inner, fair.memory_dir(inner, mounts=self.mounts))
+        self.assertEqual(link, fair.memory_dir(link, mounts=self.mounts))
 
     def test_a_disk_directory_is_not_memory(self):
-        path = self.useFixture(fixtures.TempDir()).path
-        self.assertIsNone(fair.memory_dir(path))
+        self.table('ext4')
+        self.assertIsNone(fair.memory_dir(self.shm, mounts=self.mounts))
+        # The longest mount point decides: the root is ext4 here.
+        self.table('tmpfs')
+        self.assertIsNone(fair.memory_dir(self.root, mounts=self.mounts))
 
-    def test_dev_shm_is_memory_when_it_has_room(self):
-        if fair.memory_dir('/dev/shm') is None:
-            self.skipTest('/dev/shm is not a tmpfs on this machine')
-        self.assertEqual('/dev/shm', fair.memory_dir('/dev/shm', room=1))
-        self.assertIsNone(fair.memory_dir('/dev/shm', room=1 << 60))
+    def test_too_little_room_or_no_directory(self):
+        self.table('tmpfs')
+        self.assertIsNone(fair.memory_dir(self.shm, room=1 << 60,
+                                          mounts=self.mounts))
+        self.assertIsNone(fair.memory_dir(os.path.join(self.shm, 'none'),
+                                          mounts=self.mounts))
 
 
 class WriteFloorTest(testtools.TestCase):
