@@ -6,8 +6,8 @@
 #   what the pid files name; deleting $CLOUD_DIR afterwards removes all.
 #   One exception: run as root from a directory the postgres user cannot
 #   enter, the PostgreSQL cluster lives in postgres's home, linked from
-#   $CLOUD_DIR (tools/cloud/postgres.sh); the next `up` after such a
-#   deletion removes it.
+#   $CLOUD_DIR (tools/cloud/postgres.sh); the next `up` of any cloud
+#   after such a deletion removes it.
 # - Every service listens on 127.0.0.1 only, on ports chosen away from the
 #   defaults so that a cloud here never meets another service's.
 # - Each phase is idempotent: it checks before it installs, writes or

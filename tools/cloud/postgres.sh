@@ -7,7 +7,7 @@
 # home), the cluster and its log live in postgres's own home instead, one
 # directory per $CLOUD_DIR, and $DATA/postgres is a symlink to it.  The
 # symlink ties the two together: `rm -rf .cloud` drops the link, and the
-# next `up` finds the orphaned cluster and starts afresh.
+# next `up` of any cloud finds the orphaned cluster and removes it.
 
 pg_bindir() {
     local b
@@ -29,8 +29,8 @@ pg_run() {
 PG_DATA=$DATA/postgres
 PG_LOG=$LOGS/postgres.log
 # Where the cluster goes when the postgres user cannot reach $DATA.
-PG_ASIDE=/var/lib/postgresql/glance-accel-import/$(
-    printf %s "$CLOUD_DIR" | sha256sum | cut -c1-16)
+PG_ASIDE_ROOT=/var/lib/postgresql/glance-accel-import
+PG_ASIDE=$PG_ASIDE_ROOT/$(printf %s "$CLOUD_DIR" | sha256sum | cut -c1-16)
 if [ -L "$PG_DATA" ] || { [ "$(id -u)" = 0 ] && [ ! -e "$PG_DATA" ] &&
         ! runuser -u postgres -- test -x "$DATA" 2>/dev/null; }; then
     PG_DATA=$PG_ASIDE/data
@@ -40,6 +40,7 @@ db_url() { echo "postgresql+psycopg2://$1@$HOST:$PG_PORT/$1"; }
 
 postgres_up() {
     phase postgres "3-5 s"
+    [ "$(id -u)" = 0 ] && postgres_sweep
     [ "$PG_DATA" = "$DATA/postgres" ] || postgres_aside
     if [ ! -f "$PG_DATA/PG_VERSION" ]; then
         mkdir -p "$PG_DATA"
@@ -63,19 +64,33 @@ postgres_up() {
     phase_done
 }
 
+# postgres_sweep: every cluster in $PG_ASIDE_ROOT records its $CLOUD_DIR;
+# one whose $CLOUD_DIR no longer links to it (deleted, or deleted and made
+# again at the same path) is stopped and removed, so clones in throwaway
+# directories leave nothing behind past the next `up` of any cloud.
+postgres_sweep() {
+    local aside owner
+    for aside in "$PG_ASIDE_ROOT"/*/; do
+        aside=${aside%/}
+        [ -d "$aside" ] || continue
+        owner=$(cat "$aside/cloud-dir" 2>/dev/null || true)
+        if [ "$(readlink "$owner/data/postgres" 2>/dev/null)" != "$aside/data" ]; then
+            pg_run pg_ctl -D "$aside/data" -m immediate -w stop >/dev/null 2>&1 || true
+            rm -rf "$aside"
+            say "   removed the PostgreSQL cluster of the deleted ${owner:-cloud}"
+        fi
+    done
+}
+
 # postgres_aside: the cluster in $PG_ASIDE (see the top), linked from
-# $DATA/postgres and $LOGS/postgres.log.  A cluster there without the link
-# belonged to a deleted $CLOUD_DIR at the same path: stopped and removed.
+# $DATA/postgres and $LOGS/postgres.log.
 postgres_aside() {
-    if [ ! -L "$DATA/postgres" ] && [ -e "$PG_ASIDE" ]; then
-        pg_run pg_ctl -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1 || true
-        rm -rf "$PG_ASIDE"
-    fi
     if [ ! -d "$PG_ASIDE" ]; then
         say "   the postgres user cannot enter $DATA: cluster in $PG_ASIDE"
         mkdir -p "$PG_ASIDE"
         chown postgres: "$PG_ASIDE"
         chmod 700 "$PG_ASIDE"
+        printf '%s\n' "$CLOUD_DIR" > "$PG_ASIDE/cloud-dir"
     fi
     ln -sfn "$PG_DATA" "$DATA/postgres"
     ln -sfn "$PG_LOG" "$LOGS/postgres.log"
