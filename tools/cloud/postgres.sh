@@ -31,16 +31,26 @@ PG_LOG=$LOGS/postgres.log
 # Where the cluster goes when the postgres user cannot reach $DATA.
 PG_ASIDE_ROOT=/var/lib/postgresql/glance-accel-import
 PG_ASIDE=$PG_ASIDE_ROOT/$(printf %s "$CLOUD_DIR" | sha256sum | cut -c1-16)
-if [ -L "$PG_DATA" ] || { [ "$(id -u)" = 0 ] && [ ! -e "$PG_DATA" ] &&
-        ! runuser -u postgres -- test -x "$DATA" 2>/dev/null; }; then
+pg_use_aside() {
     PG_DATA=$PG_ASIDE/data
     PG_LOG=$PG_ASIDE/postgres.log
+}
+# A cluster already put aside is found by its link; a new one is placed
+# by postgres_up, once the postgres user exists (install phase).
+if [ -L "$DATA/postgres" ]; then
+    pg_use_aside
 fi
 db_url() { echo "postgresql+psycopg2://$1@$HOST:$PG_PORT/$1"; }
 
 postgres_up() {
     phase postgres "3-5 s"
-    [ "$(id -u)" = 0 ] && postgres_sweep
+    if [ "$(id -u)" = 0 ]; then
+        postgres_sweep
+        if [ ! -e "$DATA/postgres" ] &&
+                ! runuser -u postgres -- test -x "$DATA" 2>/dev/null; then
+            pg_use_aside
+        fi
+    fi
     [ "$PG_DATA" = "$DATA/postgres" ] || postgres_aside
     if [ ! -f "$PG_DATA/PG_VERSION" ]; then
         mkdir -p "$PG_DATA"
@@ -73,7 +83,8 @@ postgres_sweep() {
     for aside in "$PG_ASIDE_ROOT"/*/; do
         aside=${aside%/}
         [ -d "$aside" ] || continue
-        owner=$(cat "$aside/cloud-dir" 2>/dev/null || true)
+        # Not yet recorded: being made by another `up` right now.
+        owner=$(cat "$aside/cloud-dir" 2>/dev/null) || continue
         if [ "$(readlink "$owner/data/postgres" 2>/dev/null)" != "$aside/data" ]; then
             pg_run pg_ctl -D "$aside/data" -m immediate -w stop >/dev/null 2>&1 || true
             rm -rf "$aside"
@@ -85,6 +96,9 @@ postgres_sweep() {
 # postgres_aside: the cluster in $PG_ASIDE (see the top), linked from
 # $DATA/postgres and $LOGS/postgres.log.
 postgres_aside() {
+    # Linked before it is recorded, so that no sweep sees it unlinked.
+    ln -sfn "$PG_DATA" "$DATA/postgres"
+    ln -sfn "$PG_LOG" "$LOGS/postgres.log"
     if [ ! -d "$PG_ASIDE" ]; then
         say "   the postgres user cannot enter $DATA: cluster in $PG_ASIDE"
         mkdir -p "$PG_ASIDE"
@@ -92,8 +106,6 @@ postgres_aside() {
         chmod 700 "$PG_ASIDE"
         printf '%s\n' "$CLOUD_DIR" > "$PG_ASIDE/cloud-dir"
     fi
-    ln -sfn "$PG_DATA" "$DATA/postgres"
-    ln -sfn "$PG_LOG" "$LOGS/postgres.log"
 }
 
 psql_q() {
