@@ -93,8 +93,9 @@ class TestPrivateCheckout(testtools.TestCase):
         subprocess.run(['rm', '-rf', os.path.dirname(first)], check=True)
         second = self.private_cloud()
         out = self.phase(second, 'postgres_up', 'psql_q "SELECT 1"')
-        self.addCleanup(self.phase, second, 'postgres_down')
+        # Cleanups run last first: the server stops, then its files go.
         self.addCleanup(subprocess.run, ['rm', '-rf', self.aside(second)])
+        self.addCleanup(self.phase, second, 'postgres_down')
         self.assertIn('removed the PostgreSQL cluster of the deleted %s'
                       % first, out)
         self.assertFalse(os.path.exists(first_aside))
