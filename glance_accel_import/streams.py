@@ -353,8 +353,13 @@ class Sink:
 
     def close(self) -> None:
         """Finish pending writes; give sparse output its full size."""
-        if self._worker is not None:
-            self._worker.close()
+        try:
+            if self._worker is not None:
+                self._worker.close()
+        finally:
+            # Its helper thread and descriptor go even if writing failed.
+            if self._writeback is not None:
+                self._writeback.close()
         if self._sparse:
             self._f.truncate(self._start + self.bytes_written)
             self._f.seek(self._start + self.bytes_written)

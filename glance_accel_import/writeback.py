@@ -25,6 +25,8 @@ Python's ``os`` module does not offer it; ``ctypes`` reaches libc's.
 """
 
 import ctypes
+import os
+import threading
 
 #: Bytes of new output after which their writeback is started.
 STEP = 8 * 1024 * 1024
@@ -60,20 +62,65 @@ def start(fd, offset, length):
 
 
 class Tracker:
-    """Start the writeback of a file every ``STEP`` bytes it grows.
+    """Start the writeback of a file every ``STEP`` bytes it grows, on a
+    thread of its own.
 
     ``wrote(end)`` is told the file offset the data now reaches; data
     still in a Python buffer is not the kernel's yet, so ``flush`` is
-    called first.
+    called first. The hint itself goes to a helper thread: the call
+    returns at once only while the disk's queue has room, and when the disk
+    is the slower end it waits there. Made by the writer, that wait kept it
+    from copying the next data into the page cache meanwhile (decompression
+    to disk here: median 2.79 s with the call on the writer's thread, 2.37
+    s off it, ten alternating runs each).
+
+    Invariants: the helper hints contiguous ranges in file order, only the
+    newest end counts (a slow disk makes it hint larger ranges, never a
+    queue), and it works on a duplicate of the file descriptor, so a file
+    its owner closes early cannot be confused with another that gets the
+    same number. ``close`` hints what is left, stops the helper and closes
+    the duplicate; call it when the writing is done (``streams.Sink.close``
+    does).
     """
 
     def __init__(self, f, start_offset=0):
         self._f = f
-        self._done = start_offset
+        self._told = start_offset
+        self._cond = threading.Condition()
+        self._closing = False
+        self._helper = None
+        self._fd = None
 
     def wrote(self, end):
-        if end - self._done < STEP:
+        if end - self._told < STEP:
             return
         self._f.flush()
-        start(self._f.fileno(), self._done, end - self._done)
-        self._done = end
+        if self._helper is None:
+            self._fd = os.dup(self._f.fileno())
+            self._helper = threading.Thread(
+                target=self._hint, args=(self._told,), daemon=True)
+            self._helper.start()
+        with self._cond:
+            self._told = end
+            self._cond.notify()
+
+    def _hint(self, hinted):
+        while True:
+            with self._cond:
+                while self._told <= hinted and not self._closing:
+                    self._cond.wait()
+                end = self._told
+            if end <= hinted:  # closing, nothing left
+                return
+            start(self._fd, hinted, end - hinted)
+            hinted = end
+
+    def close(self):
+        if self._helper is None:
+            return
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        self._helper.join()
+        os.close(self._fd)
+        self._helper = None

@@ -14,6 +14,7 @@
 
 import io
 import os
+import threading
 
 import fixtures
 import testtools
@@ -70,6 +71,65 @@ class WritebackTest(testtools.TestCase):
             self.assertEqual(offset + length, next_offset)
         self.assertGreaterEqual(calls[-1][0] + calls[-1][1],
                                 4 + 5 * MiB + MiB // 2 - MiB)
+
+    def test_a_slow_disk_never_holds_the_writer(self):
+        # The hint blocks as sync_file_range does when the disk's queue is
+        # full; the writer goes on, and the helper hints once it is free,
+        # the newest end only.
+        disk_free = threading.Event()
+        calls = []
+
+        def blocking_start(fd, offset, length):
+            disk_free.wait(30)
+            calls.append((offset, length))
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'glance_accel_import.writeback.STEP', MiB))
+        self.useFixture(fixtures.MonkeyPatch(
+            'glance_accel_import.writeback.start', blocking_start))
+        with open(self.tmp.join('out'), 'wb') as f:
+            tracker = writeback.Tracker(f)
+            for step in range(1, 6):
+                f.write(bytes(MiB))
+                tracker.wrote(step * MiB)
+            self.assertEqual([], calls)  # all five steps written meanwhile
+            disk_free.set()
+            tracker.close()
+        # Fewer hints than steps: what was told while one waited became
+        # one range; together they cover the file, in order.
+        self.assertLess(len(calls), 5)
+        self.assertEqual(0, calls[0][0])
+        for (offset, length), (next_offset, _) in zip(calls, calls[1:]):
+            self.assertEqual(offset + length, next_offset)
+        self.assertEqual(5 * MiB, sum(length for _, length in calls))
+
+    def test_close_stops_the_helper_and_its_descriptor(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'glance_accel_import.writeback.STEP', MiB))
+        before = len(os.listdir('/proc/self/fd'))
+        threads = threading.active_count()
+        with open(self.tmp.join('out'), 'wb') as f:
+            tracker = writeback.Tracker(f)
+            f.write(bytes(2 * MiB))
+            tracker.wrote(2 * MiB)
+            self.assertEqual(threads + 1, threading.active_count())
+            tracker.close()
+            tracker.close()  # twice is harmless
+        self.assertEqual(threads, threading.active_count())
+        self.assertEqual(before, len(os.listdir('/proc/self/fd')))
+
+    def test_a_failed_sink_still_stops_the_helper(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'glance_accel_import.writeback.STEP', MiB))
+        threads = threading.active_count()
+        with open(self.tmp.join('out'), 'wb') as f:
+            sink = streams.Sink(f, background=True)
+            sink.write(data.real_bytes(2 * MiB))
+            sink.write(zeros.ZeroRun(MiB))
+            sink._worker._consume = lambda item: 1 / 0  # the disk fails
+            sink.write(b'x')
+            self.assertRaises(ZeroDivisionError, sink.close)
+        self.assertEqual(threads, threading.active_count())
 
     def test_unseekable_output_gets_no_hint(self):
         calls = []

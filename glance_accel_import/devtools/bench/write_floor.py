@@ -38,6 +38,7 @@ def write(count, path):
         while done < count:
             done += f.write(data[:min(CHUNK, count - done)])
             tracker.wrote(done)
+        tracker.close()
         f.flush()
         os.fsync(f.fileno())
 
