@@ -27,29 +27,30 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # QATzip's qzip lets the real-tool tests run
-# (tests/unit/engines/test_qat_real_qzip.py).
-# Debian ships it from 13 (trixie); on older releases apt has no candidate
-# and those tests skip, saying so. Checked once per checkout (.venv stamp).
+# (tests/unit/engines/test_qat_real_qzip.py, tests/functional/
+# test_real_qatzip.py). Debian ships it from 13 (trixie): installed with apt
+# where apt offers it (checked once per checkout, .venv stamp); elsewhere
+# tools/qatzip-env.sh unpacks Debian 13's package into .venv/qatzip.
 qatzip_candidate() {
     apt-cache policy qatzip 2>/dev/null | awk '/Candidate:/ {print $2}'
 }
-if ! command -v qzip >/dev/null && [ ! -e .venv/.qatzip-checked ] \
-        && command -v apt-cache >/dev/null; then
-    sudo_cmd=""
-    [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-    candidate="$(qatzip_candidate)"
-    if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then
-        $sudo_cmd apt-get update -qq || true
+if ! command -v qzip >/dev/null && command -v apt-cache >/dev/null; then
+    if [ ! -e .venv/.qatzip-checked ]; then
+        sudo_cmd=""
+        [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
         candidate="$(qatzip_candidate)"
+        if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then
+            $sudo_cmd apt-get update -qq || true
+            candidate="$(qatzip_candidate)"
+        fi
+        if [ -n "$candidate" ] && [ "$candidate" != "(none)" ]; then
+            echo "Installing qatzip $candidate (real qzip for the QAT tests)"
+            DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq \
+                qatzip >/dev/null
+        fi
+        mkdir -p .venv && touch .venv/.qatzip-checked
     fi
-    if [ -n "$candidate" ] && [ "$candidate" != "(none)" ]; then
-        echo "Installing qatzip $candidate (real qzip for the QAT tests)"
-        DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq \
-            qatzip >/dev/null
-    else
-        echo "apt offers no qatzip package here: real-qzip tests will skip"
-    fi
-    mkdir -p .venv && touch .venv/.qatzip-checked
+    command -v qzip >/dev/null || tools/qatzip-env.sh
 fi
 
 # Python packages. pip takes ~50 s here even when everything is installed

@@ -17,10 +17,12 @@ Our sized gzip members copy QATzip's gzipext header byte for byte
 true. These tests run ``glance-accel-import compress`` and ``qzip -d`` on
 each other's output and compare every byte with the source, in both of
 qzip's modes (stdin to stdout, and a named file). They run only when a real
-qzip is at ``$QATZIP_QZIP`` or on ``PATH`` (never ``tests/fakes/bin/qzip``);
-without a QAT device qzip works in software (zlib), which is what is tested
-then. How to build one from source: doc/source/qat-operator-guide.rst,
-"Checked against the real QATzip".
+qzip is found (``tests/unit/real_qzip.py``: ``$QATZIP_QZIP``, ``PATH``, or
+Debian 13's package unpacked by ``tools/qatzip-env.sh``, which
+``tools/setup-env.sh`` runs; never ``tests/fakes/bin/qzip``); without a QAT
+device qzip works in software (zlib), which is what is tested then. How to
+build one from source: doc/source/qat-operator-guide.rst, "Checked against
+the real QATzip".
 
 Two limits of qzip 1.3.1 itself (not of our format: ``gzip -1`` output
 does the same) shape the data: in file mode ``qzip -d`` loops for ever once

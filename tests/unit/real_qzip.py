@@ -15,7 +15,9 @@
 One finder for every test that needs the real tool (never the fake in
 ``tests/fakes/bin``): ``$QATZIP_QZIP`` first (a qzip built from source, see
 "Checked against the real QATzip" in doc/source/qat-operator-guide.rst),
-then ``PATH``. Without one, the reason says whether apt offers ``qatzip``.
+then ``PATH`` (apt's ``qatzip`` where the system offers it), then Debian
+13's package that ``tools/qatzip-env.sh`` unpacks into ``.venv/qatzip``
+elsewhere. Without one, the reason says why.
 """
 
 import functools
@@ -24,6 +26,10 @@ import shutil
 import subprocess
 
 from tests.unit import qat_fakes
+
+#: Where tools/qatzip-env.sh puts Debian 13's qzip (run by setup-env.sh).
+UNPACKED_QZIP = os.path.join(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__)))), '.venv', 'qatzip', 'qzip')
 
 
 def _os_name():
@@ -49,10 +55,11 @@ def _why_none():
                  if line.strip().startswith('Candidate:')]
     if not candidate or candidate[0] == '(none)':
         return ('real QATzip qzip not installed: apt offers no qatzip '
-                'package on %s (Debian ships it from 13, trixie); set '
-                '$QATZIP_QZIP to one built from source (see "Checked '
-                'against the real QATzip" in doc/source/'
-                'qat-operator-guide.rst)' % _os_name())
+                'package on %s (Debian ships it from 13, trixie) and %s is '
+                'missing: run tools/qatzip-env.sh (its log: .venv/qatzip/'
+                'fetch.log), or set $QATZIP_QZIP to one built from source '
+                '(see "Checked against the real QATzip" in doc/source/'
+                'qat-operator-guide.rst)' % (_os_name(), UNPACKED_QZIP))
     return ('real QATzip qzip not installed although apt offers qatzip %s: '
             'run tools/setup-env.sh' % candidate[0])
 
@@ -60,8 +67,10 @@ def _why_none():
 @functools.lru_cache()
 def find():
     """(path, None) for a real QATzip qzip, or (None, why not)."""
-    path = os.environ.get('QATZIP_QZIP') or shutil.which('qzip')
-    if path and os.path.dirname(os.path.realpath(path)) != \
-            os.path.realpath(qat_fakes.FAKE_BIN):
-        return path, None
+    fake_bin = os.path.realpath(qat_fakes.FAKE_BIN)
+    unpacked = UNPACKED_QZIP if os.access(UNPACKED_QZIP, os.X_OK) else None
+    for path in (os.environ.get('QATZIP_QZIP'), shutil.which('qzip'),
+                 unpacked):
+        if path and os.path.dirname(os.path.realpath(path)) != fake_bin:
+            return path, None
     return None, _why_none()

@@ -17,7 +17,9 @@ the real tool: its streamed output is multi-member gzip with the 'QZ' extra
 field that every reader decodes, without a device it says it fell back to
 software (and the engine refuses that), and its file-mode suffix rules are
 the ones the fake reproduces. ``tools/setup-env.sh`` installs ``qatzip``
-whenever apt offers it; otherwise every test here is skipped with the reason.
+whenever apt offers it, and elsewhere unpacks Debian 13's package into
+``.venv/qatzip`` (``tools/qatzip-env.sh``); without either, every test here
+is skipped with the reason.
 """
 
 import gzip
