@@ -13,7 +13,9 @@
 #
 # Usage: tools/qatzip-env.sh   (as root, or with sudo for apt's download)
 # Prints one line saying what it did; exit status 0 even when the archive
-# is unreachable (the tests then skip, saying why).
+# is unreachable (the tests then skip, saying why). A failed fetch is not
+# tried again in this checkout until .venv/qatzip is deleted, so an offline
+# machine pays for it once.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -21,9 +23,15 @@ SUITE=trixie
 DEST=.venv/qatzip
 WRAPPER=$DEST/qzip
 LOG=$DEST/fetch.log
+FAILED=$DEST/fetch-failed
 
 if [ -x "$WRAPPER" ] && "$WRAPPER" -h >/dev/null 2>&1; then
     echo "Debian $SUITE's qzip for the real-qzip tests: $WRAPPER (present)"
+    exit 0
+fi
+if [ -e "$FAILED" ]; then
+    echo "Debian $SUITE's qatzip could not be fetched before ($(cat "$FAILED"));" \
+        "real-qzip tests will skip (delete $DEST to try again)"
     exit 0
 fi
 
@@ -39,9 +47,11 @@ apt_opts=(-o "Dir::Etc::SourceList=$work/sources.list"
           -o "Dir::State=$work" -o "Dir::State::Lists=$work/lists"
           -o Dir::State::status=/dev/null
           -o "Dir::Cache=$work" -o "Dir::Cache::Archives=$work/archives"
-          -o "Debug::NoLocking=true")
+          -o "Debug::NoLocking=true"
+          -o Acquire::Retries=1 -o Acquire::http::Timeout=30)
 
 fail() {
+    echo "$1" >"$FAILED"
     echo "Could not fetch Debian $SUITE's qatzip ($1; see $LOG):" \
         "real-qzip tests will skip"
     exit 0
