@@ -40,6 +40,15 @@ VOLUME_TESTS = [
     'cinder.tests.unit.test_volume_utils',
 ]
 RBD_TESTS = ['cinder.tests.unit.volume.drivers.test_rbd']
+# 0004: a user message when an image is unacceptable.
+MESSAGE_TESTS = [
+    'cinder.tests.unit.message.test_message_field',
+    'cinder.tests.unit.volume.flows.test_create_volume_flow',
+]
+MESSAGE_PATCH_TESTS = [
+    'test_image_unacceptable_has_its_own_detail',
+    'test_create_from_image_unacceptable_data_message',
+]
 RBD_PATCH_TESTS = ['test_uncloneable_compressed', 'test_cloneable_bare']
 #: Tests the patch adds; they must have run and passed.
 PATCH_TESTS = [
@@ -109,3 +118,11 @@ class TestCinderUnitTests(testtools.TestCase):
         for name in RBD_PATCH_TESTS:
             self.assertRegex(output,
                              r'test_rbd\.RBDTestCase\.%s \.\.\.' % name)
+
+    def test_unacceptable_image_message(self):
+        # 0004: creating a volume from an unacceptable image records a user
+        # message (the flow), with a detail of its own (message_field).
+        output = self.run_cinder_tests(MESSAGE_TESTS)
+        for name in MESSAGE_PATCH_TESTS:
+            self.assertRegex(output, r'\.%s \.\.\. ' % name)
+            self.assertNotRegex(output, r'\.%s \.\.\. skipped' % name)

@@ -13,9 +13,9 @@
 """Scenario c: a ``compressed`` image Cinder cannot use fails gracefully.
 
 The blueprint's own case: creating a volume from a ``compressed`` image
-whose data is not gzip must put the volume in ``error`` with a user message,
-leave nothing in the volume host's conversion directory, and cinder-volume
-must go on serving.
+whose data is not gzip must put the volume in ``error`` with a user message
+(contrib/cinder 0004: Cinder 29 recorded none), leave nothing in the volume
+host's conversion directory, and cinder-volume must go on serving.
 """
 
 import os
@@ -39,17 +39,17 @@ class TestBadCompressedImage(base.CloudTestCase):
             wait=600)
         self.assertEqual('error', volume.status)
 
-        # User messages need API microversion 3.3.
+        # User messages need API microversion 3.3. contrib/cinder 0004
+        # records one (Cinder 29 recorded none for ImageUnacceptable); its
+        # text names the step and says why, without the log's detail.
         listed = self.alpha.block_storage.get(
             '/messages', microversion='3.3').json()['messages']
-        messages = [m['user_message'] for m in listed
-                    if m['resource_uuid'] == volume.id]
-        # Known gap in Cinder 29: ImageUnacceptable ("Unsupported compressed
-        # image format found") fails the volume without a user message;
-        # the reason is only in cinder-volume's log.  When that is fixed,
-        # expectFailure fails and this becomes a plain assertion.
-        self.expectFailure('Cinder 29 records no user message for an '
-                           'unacceptable image', self.assertTrue, messages)
+        messages = [m for m in listed if m['resource_uuid'] == volume.id]
+        self.assertEqual(1, len(messages), listed)
+        # VOLUME_<resource type>_<action 005: copy image to volume>_<detail>
+        self.assertEqual('VOLUME_VOLUME_005_031', messages[0]['event_id'])
+        self.assertIn('copy image to volume', messages[0]['user_message'])
+        self.assertIn('cannot be used', messages[0]['user_message'])
         self.assertEqual(before, set(os.listdir(CONVERSION_DIR)))
 
         # cinder-volume goes on serving: an empty volume still works.
