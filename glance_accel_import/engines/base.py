@@ -19,8 +19,9 @@ zstandard): they hand those out and the shared pump in ``streams`` does the
 streaming, the limits and the member policy. An engine that drives a tool or
 a device (qat) implements ``compress``/``decompress`` itself.
 
-Invariant: an engine's options are registered when it is instantiated (by
-``manager.load_engines``), once, in group ``accel_<name>``.
+Invariant: an engine's options are registered when it is first instantiated
+(by ``manager.load_engines``), in group ``accel_<name>``, and never again:
+registering empties oslo.config's cache, which glance-api shares.
 """
 
 import abc
@@ -32,6 +33,23 @@ from oslo_config import cfg
 from glance_accel_import import streams
 
 CONF = cfg.CONF
+
+
+def _register_once(group: str, options: typing.Iterable) -> None:
+    """Register ``options`` in ``group`` unless they already are.
+
+    Engines are instantiated for every import task. oslo.config empties
+    its whole cache on every ``register_opts``, even of options already
+    there, and in glance-api that cache holds the ``enabled_backends``
+    dict to which glance_store adds its reserved stores: rebuilt without
+    them, it changed size under glance_store's own loop when a reverted
+    import deleted its download (RuntimeError in
+    ``multi_backend.delete``) and the image could not be imported again.
+    """
+    names = {opt.dest for opt in options}
+    if group in CONF and names <= set(CONF[group]):
+        return
+    CONF.register_opts(list(options), group=group)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,7 +125,7 @@ class Engine(abc.ABC):
 
     def __init__(self) -> None:
         if self.options:
-            CONF.register_opts(list(self.options), group=self.option_group())
+            _register_once(self.option_group(), self.options)
 
     @classmethod
     def option_group(cls) -> str:

@@ -12,7 +12,14 @@
 
 """Engine selection: order, fallback policy, forced engines, reasons."""
 
+import os
+
 import fixtures
+# Registers glance-api's options (enabled_backends among them).
+from glance.common import config  # noqa: F401
+import glance_store
+from glance_store import multi_backend
+from oslo_config import cfg
 from oslo_config import fixture as config_fixture
 import testtools
 
@@ -174,3 +181,46 @@ class DefaultOrderTest(testtools.TestCase):
         self.assertEqual('isal', usable[0].name)
         self.assertEqual(['qat: unavailable: %s' % probe.reason], reasons)
         self.assertIn('QAT', probe.reason)
+
+
+class LoadingKeepsGlanceConfigTest(testtools.TestCase):
+    """Loading the engines again, as every import task does, must leave
+    glance-api's configuration cache alone.
+
+    glance_store adds its reserved stores to the cached ``enabled_backends``
+    dict; oslo.config empties its cache on every ``register_opts``, and a
+    rebuilt dict changed size under ``multi_backend.delete``'s own loop
+    when a reverted web-download deleted its file (a flaky functional test
+    showed it: the image could not be imported again).
+    """
+
+    def setUp(self):
+        super().setUp()
+        conf = self.useFixture(config_fixture.Config(cfg.CONF)).conf
+        # The first load registers every engine's options, as glance-api's
+        # first import does; the stores come up as glance-api sets them up.
+        manager.load_engines()
+        reserved = {'os_glance_staging_store': 'file',
+                    'os_glance_tasks_store': 'file'}
+        conf.set_override('enabled_backends', {'fast': 'file'})
+        glance_store.register_store_opts(conf, reserved_stores=reserved)
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        conf.set_override('enabled_backends', {'fast': 'file'})
+        conf.set_override('default_backend', 'fast', group='glance_store')
+        for store in ['fast'] + list(reserved):
+            conf.set_override('filesystem_store_datadir', self.tmp,
+                              group=store)
+        glance_store.create_multi_stores(conf, reserved_stores=reserved)
+        # Any store lookup (glance-api makes them all the time) adds the
+        # reserved stores to the cached dict.
+        multi_backend.get_store_from_store_identifier('fast')
+        self.assertIn('os_glance_staging_store', conf.enabled_backends)
+
+    def test_store_delete_after_engines_loaded_again(self):
+        manager.load_engines()  # a later import task
+        # What Glance's web-download revert does with a download another
+        # revert already removed: the first store says NotFound, the loop
+        # goes on to the next store, and glance_store gives up cleanly.
+        gone = os.path.join(self.tmp, 'already-deleted')
+        self.assertRaises(glance_store.exceptions.NotFound,
+                          multi_backend.delete, 'file://' + gone, None)
