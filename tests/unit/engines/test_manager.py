@@ -10,7 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Engine selection: order, fallback policy, forced engines, reasons."""
+"""Engine loading and selection: order, fallback policy, forced engines,
+reasons, and what loading leaves alone in glance-api."""
 
 import os
 
@@ -205,7 +206,6 @@ class LoadingKeepsGlanceConfigTest(testtools.TestCase):
         conf.set_override('enabled_backends', {'fast': 'file'})
         glance_store.register_store_opts(conf, reserved_stores=reserved)
         self.tmp = self.useFixture(fixtures.TempDir()).path
-        conf.set_override('enabled_backends', {'fast': 'file'})
         conf.set_override('default_backend', 'fast', group='glance_store')
         for store in ['fast'] + list(reserved):
             conf.set_override('filesystem_store_datadir', self.tmp,
