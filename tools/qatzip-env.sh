@@ -74,17 +74,16 @@ rm -rf "$DEST/root"
 for deb in "$work"/debs/*.deb; do
     dpkg-deb -x "$deb" "$DEST/root"
 done
-libdir="$(dirname "$(find "$DEST/root" -name 'ld-linux*.so*' -type f \
-    -path '*/lib*' | head -n 1)")"
-loader="$(find "$libdir" -maxdepth 1 -name 'ld-linux*.so*' | head -n 1)"
+root="$(realpath "$DEST/root")"
+# The loader of the unpacked libc6; its directory holds the libraries too.
+loader="$(find "$root" -name 'ld-linux*.so*' -type f | head -n 1)"
 [ -n "$loader" ] || fail "no dynamic loader in the unpacked libc6"
-root_abs="$(cd "$DEST/root" && pwd)"
-libdir_abs="$(cd "$libdir" && pwd)"
+libdir="$(dirname "$loader")"
 cat >"$WRAPPER.new" <<EOF
 #!/bin/sh
 # Debian $SUITE's qzip with its own loader and libraries (tools/qatzip-env.sh).
-exec "$libdir_abs/$(basename "$loader")" --library-path "$libdir_abs" \\
-    "$root_abs/usr/bin/qzip" "\$@"
+exec "$loader" --library-path "$libdir" \\
+    "$root/usr/bin/qzip" "\$@"
 EOF
 chmod +x "$WRAPPER.new"
 "$WRAPPER.new" -h >>"$LOG" 2>&1 || fail "the unpacked qzip does not run"
