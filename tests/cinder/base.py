@@ -22,13 +22,12 @@ from testtools import content
 
 from glance_accel_import.devtools.embedded import server
 from tests.functional import base
+from tests import paths
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-CINDER_VENV = os.path.join(ROOT, '.venv-cinder')
+CINDER_VENV = os.path.join(paths.REPO, '.venv-cinder')
 CINDER_PYTHON = os.path.join(CINDER_VENV, 'bin', 'python')
-DRIVER = os.path.join(ROOT, 'tests', 'cinder', 'cinder_driver.py')
-PATCH_DIR = os.path.join(ROOT, 'contrib', 'cinder')
+DRIVER = os.path.join(paths.REPO, 'tests', 'cinder', 'cinder_driver.py')
+PATCH_DIR = os.path.join(paths.REPO, 'contrib', 'cinder')
 #: Where cinder-env.sh leaves the patched source (Cinder's own tests).
 CINDER_VERSION = '29.0.0'
 CINDER_SRC = os.path.join(CINDER_VENV, 'src', 'cinder-%s' % CINDER_VERSION)
@@ -43,8 +42,8 @@ class CinderVenv(fixtures.Fixture):
 
     def _setUp(self):
         proc = subprocess.run(
-            ['bash', os.path.join(ROOT, 'tools', 'cinder-env.sh')],
-            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            ['bash', os.path.join(paths.REPO, 'tools', 'cinder-env.sh')],
+            cwd=paths.REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, timeout=1200,
             env=dict(os.environ, CINDER_VERSION=CINDER_VERSION))
         if proc.returncode:
@@ -53,7 +52,7 @@ class CinderVenv(fixtures.Fixture):
                                   proc.stdout.decode(errors='replace')))
 
 
-def run_cinder_python(args, cwd=ROOT, input=None, timeout=600):
+def run_cinder_python(args, cwd=paths.REPO, input=None, timeout=600):
     """Run .venv-cinder's python; returns the CompletedProcess."""
     return subprocess.run([CINDER_PYTHON] + list(args), cwd=cwd,
                           input=input, stdout=subprocess.PIPE,

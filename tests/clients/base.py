@@ -25,22 +25,22 @@ import subprocess
 import fixtures
 from testtools import content
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+from tests import paths
+
 
 OSC_VERSION = '10.5.0'
-OSC_VENV = os.path.join(ROOT, '.venv-osc')
+OSC_VENV = os.path.join(paths.REPO, '.venv-osc')
 OSC_SRC = os.path.join(OSC_VENV, 'src',
                        'python_openstackclient-%s' % OSC_VERSION)
 OPENSTACK = os.path.join(OSC_VENV, 'bin', 'openstack')
 
 HORIZON_VERSION = '27.0.0'
-HORIZON_VENV = os.path.join(ROOT, '.venv-horizon')
+HORIZON_VENV = os.path.join(paths.REPO, '.venv-horizon')
 HORIZON_SRC = os.path.join(HORIZON_VENV, 'src',
                            'horizon-%s' % HORIZON_VERSION)
 
 GLANCE_VERSION = '33.0.0'
-GLANCE_VENV = os.path.join(ROOT, '.venv-glance')
+GLANCE_VENV = os.path.join(paths.REPO, '.venv-glance')
 
 
 class _ClientVenv(fixtures.Fixture):
@@ -49,8 +49,8 @@ class _ClientVenv(fixtures.Fixture):
 
     def _setUp(self):
         proc = subprocess.run(
-            ['bash', os.path.join(ROOT, 'tools', self.script)],
-            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            ['bash', os.path.join(paths.REPO, 'tools', self.script)],
+            cwd=paths.REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, timeout=1800,
             env=dict(os.environ, **self.env))
         if proc.returncode:
@@ -80,7 +80,7 @@ class GlanceVenv(_ClientVenv):
     env = {'GLANCE_VERSION': GLANCE_VERSION}
 
 
-def run(test, name, args, cwd=ROOT, env=None, timeout=900):
+def run(test, name, args, cwd=paths.REPO, env=None, timeout=900):
     """Run ``args``; attach its output to ``test``; return the process."""
     proc = subprocess.run(list(args), cwd=cwd, stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,

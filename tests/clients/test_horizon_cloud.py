@@ -37,6 +37,7 @@ import yaml
 from glance_accel_import import properties
 from tests.clients import base
 from tests.clients import test_osc_cloud
+from tests import paths
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -57,7 +58,7 @@ class TestHorizonUploadWithCloud(test_osc_cloud.CloudTestCase):
                               % (tool, package))
         super().setUp()
         self.useFixture(base.HorizonVenv())
-        with open(test_osc_cloud.CLOUDS_YAML) as f:
+        with open(paths.CLOUDS_YAML) as f:
             self.cloud = yaml.safe_load(f)['clouds']['cloud-alpha']['auth']
         self.horizon_url = self.start_horizon()
 

@@ -26,9 +26,7 @@ import testtools
 
 from glance_accel_import import properties
 from tests.clients import base
-
-CLOUD_DIR = os.environ.get('CLOUD_DIR', os.path.join(base.ROOT, '.cloud'))
-CLOUDS_YAML = os.path.join(CLOUD_DIR, 'etc', 'clouds.yaml')
+from tests import paths
 
 
 class CloudTestCase(testtools.TestCase):
@@ -36,10 +34,10 @@ class CloudTestCase(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        if not os.path.exists(CLOUDS_YAML):
+        if not os.path.exists(paths.CLOUDS_YAML):
             self.skipTest('image create --volume needs Cinder: the cloud is '
                           'not up (no %s; run tools/cloud.sh up)'
-                          % CLOUDS_YAML)
+                          % paths.CLOUDS_YAML)
         self.useFixture(base.OscVenv())
         proc = self.run_openstack('token', 'issue', '--format', 'json')
         if proc.returncode:
@@ -50,7 +48,7 @@ class CloudTestCase(testtools.TestCase):
         return base.run(self, 'openstack-%s-%s' % args[:2],
                         [base.OPENSTACK, '--os-cloud', 'cloud-alpha']
                         + list(args),
-                        env={'OS_CLIENT_CONFIG_FILE': CLOUDS_YAML})
+                        env={'OS_CLIENT_CONFIG_FILE': paths.CLOUDS_YAML})
 
     def openstack(self, *args):
         proc = self.run_openstack(*args)

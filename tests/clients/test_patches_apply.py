@@ -26,6 +26,7 @@ import fixtures
 import testtools
 
 from tests.clients import base
+from tests import paths
 
 
 class TestPatchesApply(testtools.TestCase):
@@ -37,7 +38,7 @@ class TestPatchesApply(testtools.TestCase):
         with tarfile.open(sdist) as tar:
             tar.extractall(workdir, filter='data')
         tree = os.path.join(workdir, sdist_name)
-        patches = sorted(glob.glob(os.path.join(base.ROOT, 'contrib',
+        patches = sorted(glob.glob(os.path.join(paths.REPO, 'contrib',
                                                 contrib, '*.patch')))
         self.assertNotEqual([], patches)
         for patch in patches:

@@ -25,15 +25,14 @@ import time
 
 import testtools
 
+from tests import paths
+
 try:
     import openstack
 except ImportError:  # the tests skip, saying so
     openstack = None
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-CLOUD_DIR = os.environ.get('CLOUD_DIR', os.path.join(REPO, '.cloud'))
-CLOUDS_YAML = os.path.join(CLOUD_DIR, 'etc', 'clouds.yaml')
+CLOUD_DIR = paths.CLOUD_DIR
 GiB = 1024 ** 3
 MiB = 1024 ** 2
 
@@ -57,13 +56,13 @@ class CloudTestCase(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        if not os.path.exists(CLOUDS_YAML):
+        if not os.path.exists(paths.CLOUDS_YAML):
             self.skipTest('the cloud is not up (no %s): run tools/cloud.sh up'
-                          % CLOUDS_YAML)
+                          % paths.CLOUDS_YAML)
         if openstack is None:
             self.skipTest('openstacksdk is not installed here: run with '
                           '.cloud/venv/clients/bin/python')
-        os.environ['OS_CLIENT_CONFIG_FILE'] = CLOUDS_YAML
+        os.environ['OS_CLIENT_CONFIG_FILE'] = paths.CLOUDS_YAML
         self.alpha = self.connect('cloud-alpha')
         try:
             self.alpha.authorize()

@@ -28,9 +28,7 @@ import testtools
 
 from glance_accel_import.devtools.embedded import server
 from tests.functional import postgres
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+from tests import paths
 
 
 class TestPrivateCheckout(testtools.TestCase):
@@ -57,7 +55,7 @@ class TestPrivateCheckout(testtools.TestCase):
         script = ('set -euo pipefail; source tools/cloud/lib.sh; '
                   'source tools/cloud/postgres.sh; ' + '; '.join(commands))
         env = dict(os.environ, CLOUD_DIR=cloud_dir, CLOUD_PG_PORT=self.port)
-        done = subprocess.run(['bash', '-c', script], cwd=REPO, env=env,
+        done = subprocess.run(['bash', '-c', script], cwd=paths.REPO, env=env,
                               stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
         self.assertEqual(0, done.returncode, done.stdout)

@@ -25,10 +25,9 @@ from oslo_config import cfg
 from oslo_config import fixture as config_fixture
 
 from glance_accel_import.engines import qat
+from tests import paths
 
-FAKE_BIN = os.path.join(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))), 'fakes', 'bin')
-FAKE_QZIP = os.path.join(FAKE_BIN, 'qzip')
+FAKE_QZIP = os.path.join(paths.FAKE_BIN, 'qzip')
 GROUP = qat.QatEngine.option_group()
 
 

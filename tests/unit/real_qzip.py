@@ -25,11 +25,10 @@ import os
 import shutil
 import subprocess
 
-from tests.unit import qat_fakes
+from tests import paths
 
 #: Where tools/qatzip-env.sh puts Debian 13's qzip (run by setup-env.sh).
-UNPACKED_QZIP = os.path.join(os.path.dirname(os.path.dirname(
-    os.path.dirname(os.path.abspath(__file__)))), '.venv', 'qatzip', 'qzip')
+UNPACKED_QZIP = os.path.join(paths.REPO, '.venv', 'qatzip', 'qzip')
 
 
 def _os_name():
@@ -67,7 +66,7 @@ def _why_none():
 @functools.lru_cache()
 def find():
     """(path, None) for a real QATzip qzip, or (None, why not)."""
-    fake_bin = os.path.realpath(qat_fakes.FAKE_BIN)
+    fake_bin = os.path.realpath(paths.FAKE_BIN)
     unpacked = UNPACKED_QZIP if os.access(UNPACKED_QZIP, os.X_OK) else None
     for path in (os.environ.get('QATZIP_QZIP'), shutil.which('qzip'),
                  unpacked):

@@ -27,8 +27,8 @@ import subprocess
 import fixtures
 import testtools
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+from tests import paths
+
 
 STAND_INS = r'''
 is_service_enabled() {
@@ -84,7 +84,7 @@ class TestDevstackPlugin(testtools.TestCase):
 
     def bash(self, script, **env):
         proc = subprocess.run(
-            ['bash', '-c', 'set -euo pipefail\n' + script], cwd=REPO,
+            ['bash', '-c', 'set -euo pipefail\n' + script], cwd=paths.REPO,
             env=dict(os.environ, **env), stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
         out = proc.stdout.decode()
@@ -97,7 +97,7 @@ class TestDevstackPlugin(testtools.TestCase):
         return self.bash(
             STAND_INS + 'source devstack/settings\n'
             'source devstack/plugin.sh stack %s\n' % phase,
-            DEST=self.tmp, ACCEL_IMPORT_DIR=REPO, CALLS=self.calls,
+            DEST=self.tmp, ACCEL_IMPORT_DIR=paths.REPO, CALLS=self.calls,
             ENABLED_SERVICES=services, CINDER_DIR=self.cinder_dir,
             GLANCE_IMAGE_IMPORT_CONF=self.glance_conf,
             CINDER_CONF=self.cinder_conf, **env)
@@ -185,7 +185,8 @@ class TestDevstackPlugin(testtools.TestCase):
 
     def test_install_installs_this_checkout_only(self):
         self.devstack('install')
-        self.assertEqual('setup_develop %s\n' % REPO, self.read(self.calls))
+        self.assertEqual('setup_develop %s\n' % paths.REPO,
+                         self.read(self.calls))
         self.assertFalse(os.path.exists(os.path.join(
             self.cinder_dir, 'cinder', 'common', 'config.py')))
 
@@ -200,7 +201,7 @@ class TestAccelConf(testtools.TestCase):
             f.write(readme_text)
         out = os.path.join(tmp, 'out.conf')
         proc = subprocess.run(
-            ['python3', os.path.join(REPO, 'tools', 'accel_conf.py'),
+            ['python3', os.path.join(paths.REPO, 'tools', 'accel_conf.py'),
              'glance', out, '--readme', readme] + list(args),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
         written = self.read_if(out)

@@ -16,14 +16,14 @@ import os
 
 import testtools
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+from tests import paths
+
 HEADER = '# Licensed under the Apache License, Version 2.0'
 
 
 def python_sources():
     for top in ('glance_accel_import', 'tests', 'tools'):
-        for directory, dirs, files in os.walk(os.path.join(ROOT, top)):
+        for directory, dirs, files in os.walk(os.path.join(paths.REPO, top)):
             dirs[:] = [d for d in dirs if d != '__pycache__']
             for name in files:
                 if name.endswith('.py'):
@@ -38,5 +38,5 @@ class LicenseHeaderTest(testtools.TestCase):
             with open(path) as f:
                 head = f.read(2000)
             if head.strip() and HEADER not in head:
-                missing.append(os.path.relpath(path, ROOT))
+                missing.append(os.path.relpath(path, paths.REPO))
         self.assertEqual([], missing)

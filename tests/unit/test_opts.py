@@ -20,12 +20,11 @@ import fixtures
 import testtools
 
 from glance_accel_import import opts
+from tests import paths
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-GENERATOR_CONF = os.path.join(ROOT, 'etc', 'oslo-config-generator',
+GENERATOR_CONF = os.path.join(paths.REPO, 'etc', 'oslo-config-generator',
                               'glance-accel-import.conf')
-SAMPLE = os.path.join(ROOT, 'etc', 'glance-image-import.conf.sample')
+SAMPLE = os.path.join(paths.REPO, 'etc', 'glance-image-import.conf.sample')
 
 
 class OptionsTest(testtools.TestCase):
@@ -47,7 +46,7 @@ class OptionsTest(testtools.TestCase):
         subprocess.run(
             [sys.executable, '-m', 'oslo_config.generator',
              '--config-file', GENERATOR_CONF, '--output-file', out],
-            check=True, cwd=ROOT)
+            check=True, cwd=paths.REPO)
         with open(out) as f, open(SAMPLE) as committed:
             self.assertEqual(
                 f.read(), committed.read(),

@@ -33,12 +33,12 @@ import testtools
 from glance_accel_import.devtools import demo
 from glance_accel_import.devtools.embedded import config as embedded_config
 from glance_accel_import import opts
+from tests import paths
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-SOURCES = ([os.path.join(ROOT, 'README.rst')]
-           + sorted(glob.glob(os.path.join(ROOT, 'doc', 'source', '*.rst')))
-           + sorted(glob.glob(os.path.join(ROOT, 'contrib', '*',
+SOURCES = ([os.path.join(paths.REPO, 'README.rst')]
+           + sorted(glob.glob(os.path.join(paths.REPO, 'doc', 'source',
+                                           '*.rst')))
+           + sorted(glob.glob(os.path.join(paths.REPO, 'contrib', '*',
                                            'README.rst'))))
 GLANCE_FILES = ('glance-api.conf', 'glance-image-import.conf')
 _SECTION = re.compile(r'^\[[\w.-]+\]\s*$', re.MULTILINE)
@@ -65,8 +65,8 @@ def snippets():
                 settings_overrides={'report_level': 5, 'halt_level': 5})
         for block in doctree.findall(nodes.literal_block):
             if _SECTION.search(block.astext()):
-                found.append((os.path.relpath(path, ROOT), _target(block),
-                              block.astext()))
+                found.append((os.path.relpath(path, paths.REPO),
+                              _target(block), block.astext()))
     return found
 
 

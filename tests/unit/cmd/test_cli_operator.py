@@ -31,6 +31,7 @@ import testtools
 
 from glance_accel_import.cmd import cli
 from glance_accel_import import opts
+from tests import paths
 from tests.unit.cmd.test_cli import run_cli
 from tests.unit import data
 
@@ -416,14 +417,12 @@ class InstallingTest(testtools.TestCase):
         # Import names of requirements.txt entries (pbr only builds).
         import_names = {'oslo.config': 'oslo_config', 'oslo.log': 'oslo_log',
                         'oslo.utils': 'oslo_utils'}
-        root = os.path.dirname(os.path.dirname(os.path.dirname(
-            os.path.dirname(os.path.abspath(__file__)))))
-        with open(os.path.join(root, 'requirements.txt')) as f:
+        with open(os.path.join(paths.REPO, 'requirements.txt')) as f:
             names = [line.split('>')[0].split('=')[0].strip()
                      for line in f if line.strip()
                      and not line.startswith('#')]
         sources = []
-        package = os.path.join(root, 'glance_accel_import')
+        package = os.path.join(paths.REPO, 'glance_accel_import')
         for directory, _, files in os.walk(package):
             sources += [os.path.join(directory, n) for n in files
                         if n.endswith('.py')]

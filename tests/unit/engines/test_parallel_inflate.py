@@ -38,6 +38,7 @@ from glance_accel_import.engines import parallel_inflate
 from glance_accel_import import exception
 from glance_accel_import import formats
 from glance_accel_import import streams
+from tests import paths
 from tests.unit import data
 from tests.unit.engines import test_gzip_members
 from tests.unit import verdict
@@ -46,8 +47,6 @@ KiB = 1024
 MiB = 1024 * KiB
 ENGINES = {name: e for name, e in manager.load_engines().items()
            if name in ('isal', 'stdlib') and e.probe().available}
-CORPUS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), 'fuzz', 'corpus')
 
 
 def _run(decode, payload, chunk, limit, read_size):
@@ -197,10 +196,10 @@ class DifferentialTest(testscenarios.WithScenarios, testtools.TestCase):
         self.assertEqual('OutputLimitExceeded', verdict_[1])
 
     def test_fuzz_corpus(self):
-        names = sorted(os.listdir(CORPUS))
+        names = sorted(os.listdir(paths.FUZZ_CORPUS))
         self.assertIn('gzsized', names)
         for name in names:
-            with open(os.path.join(CORPUS, name), 'rb') as f:
+            with open(os.path.join(paths.FUZZ_CORPUS, name), 'rb') as f:
                 payload = f.read()
             if formats.detect_compression(payload[:16]) != formats.GZIP:
                 continue

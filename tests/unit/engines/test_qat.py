@@ -40,6 +40,7 @@ from glance_accel_import.engines import qat
 from glance_accel_import import exception
 from glance_accel_import import formats
 from glance_accel_import import streams
+from tests import paths
 from tests.unit import data
 from tests.unit.engines import test_contract as contract
 from tests.unit import qat_fakes
@@ -210,7 +211,7 @@ class ProbeTest(testtools.TestCase):
     def test_qzip_found_on_path(self):
         self.override(qzip_path='qzip')
         self.useFixture(fixtures.EnvironmentVariable(
-            'PATH', qat_fakes.FAKE_BIN + os.pathsep + os.environ['PATH']))
+            'PATH', paths.FAKE_BIN + os.pathsep + os.environ['PATH']))
         self.assertTrue(self.engine.probe().available)
         self.assertEqual(qat_fakes.FAKE_QZIP, self.engine.qzip())
 

@@ -32,14 +32,13 @@ from glance_accel_import import exception
 from glance_accel_import import opts
 from glance_accel_import.plugins import accel_compress
 from glance_accel_import.plugins import accel_decompress
+from tests import paths
 from tests.unit import data
 from tests.unit import fakes
 from tests.unit import hostile
 from tests.unit.plugins import test_accel_plugins as test_plugins
 
 MiB = 1024 * 1024
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))))
 
 
 class SafetyTest(test_plugins.PluginTestBase):
@@ -94,7 +93,7 @@ class SafetyTest(test_plugins.PluginTestBase):
         result = subprocess.run(
             [sys.executable, '-c', script, bomb, bomb + '.out'],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            cwd=ROOT)
+            cwd=paths.REPO)
         self.assertEqual(1, result.returncode, result.stderr)
         self.assertIn('exceeds the limit of 2147483648 bytes', result.stderr)
         peak_kib = int(result.stdout.split()[-1])
@@ -298,7 +297,7 @@ class CrashBeforeRenameTest(test_plugins.PluginTestBase):
         ''')
         result = subprocess.run(
             [sys.executable, '-c', script, test_plugins.IMAGE_ID,
-             self.staged], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+             self.staged], cwd=paths.REPO, stderr=subprocess.PIPE, text=True)
         self.assertEqual(17, result.returncode, result.stderr)
         self.assertEqual(payload, self.staged_bytes())
         leftover = test_plugins.IMAGE_ID + '.accel_decompress'
