@@ -196,9 +196,12 @@ def _measure_decompressors(name, workdir, decompressors, log, round_no,
     if ours:
         # Reads nothing: the compressed output is only what the page cache
         # is settled with, as for every decompressor.
-        floor = runner.Tool(FLOOR, 'decompress', (
-            '{python}', '-m', 'glance_accel_import.devtools.bench.write_floor',
-            str(ours.output_allocated), '{dst}'))
+        floor_argv = ('{python}', '-m',
+                      'glance_accel_import.devtools.bench.write_floor')
+        floor = runner.Tool(
+            FLOOR, 'decompress',
+            floor_argv + (str(ours.output_allocated), '{dst}'),
+            warm_up_argv=floor_argv + (str(1024 * 1024), '{dst}'))
         results.append(measure(floor, OURS, workdir))
     return results
 
