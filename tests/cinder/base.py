@@ -26,7 +26,7 @@ from tests import paths
 
 CINDER_VENV = os.path.join(paths.REPO, '.venv-cinder')
 CINDER_PYTHON = os.path.join(CINDER_VENV, 'bin', 'python')
-DRIVER = os.path.join(paths.REPO, 'tests', 'cinder', 'cinder_driver.py')
+DRIVER = os.path.join(paths.TESTS, 'cinder', 'cinder_driver.py')
 PATCH_DIR = os.path.join(paths.REPO, 'contrib', 'cinder')
 #: Where cinder-env.sh leaves the patched source (Cinder's own tests).
 CINDER_VERSION = '29.0.0'

@@ -28,7 +28,7 @@ import testtools
 from tests.clients import base
 from tests import paths
 
-UI_TEST = os.path.join(paths.REPO, 'tests', 'clients', 'horizon_ui',
+UI_TEST = os.path.join(paths.TESTS, 'clients', 'horizon_ui',
                        'upload_to_image_ui.py')
 
 

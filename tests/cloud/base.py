@@ -32,7 +32,9 @@ try:
 except ImportError:  # the tests skip, saying so
     openstack = None
 
-CLOUD_DIR = paths.CLOUD_DIR
+#: Where cinder-volume converts images (image_conversion_dir).
+CINDER_CONVERSION_DIR = os.path.join(paths.CLOUD_DIR, 'data', 'cinder',
+                                     'conversion')
 GiB = 1024 ** 3
 MiB = 1024 ** 2
 

@@ -22,13 +22,11 @@ import os
 
 from tests.cloud import base
 
-CONVERSION_DIR = os.path.join(base.CLOUD_DIR, 'data', 'cinder', 'conversion')
-
 
 class TestBadCompressedImage(base.CloudTestCase):
 
     def test_not_gzip_fails_cleanly(self):
-        before = set(os.listdir(CONVERSION_DIR))
+        before = set(os.listdir(base.CINDER_CONVERSION_DIR))
         image = self.plain_upload('scenario-c', b'not gzip at all ' * 4096)
 
         volume = self.alpha.block_storage.create_volume(
@@ -50,7 +48,7 @@ class TestBadCompressedImage(base.CloudTestCase):
         self.assertEqual('VOLUME_VOLUME_005_031', messages[0]['event_id'])
         self.assertIn('copy image to volume', messages[0]['user_message'])
         self.assertIn('cannot be used', messages[0]['user_message'])
-        self.assertEqual(before, set(os.listdir(CONVERSION_DIR)))
+        self.assertEqual(before, set(os.listdir(base.CINDER_CONVERSION_DIR)))
 
         # cinder-volume goes on serving: an empty volume still works.
         fine = self.alpha.block_storage.create_volume(size=1,

@@ -23,9 +23,9 @@ import os
 import re
 
 from tests.cloud import base
+from tests import paths
 
-CONVERSION_DIR = os.path.join(base.CLOUD_DIR, 'data', 'cinder', 'conversion')
-CINDER_CONF = os.path.join(base.CLOUD_DIR, 'etc', 'cinder', 'cinder.conf')
+CINDER_CONF = os.path.join(paths.CLOUD_DIR, 'etc', 'cinder', 'cinder.conf')
 GiB = 1024 ** 3
 MiB = 1024 ** 2
 
@@ -50,7 +50,7 @@ class TestDecompressionBomb(base.CloudTestCase):
                           'CLOUD_CINDER_ACCEL_DECOMPRESSION=0)')
 
     def test_bomb_fails_cleanly(self):
-        before = set(os.listdir(CONVERSION_DIR))
+        before = set(os.listdir(base.CINDER_CONVERSION_DIR))
         # About 2 MiB of gzip, 2 GiB + 1 MiB of zeros: a 2 GiB volume.
         payload = gzip.compress(bytes(2 * GiB + MiB), compresslevel=9)
         self.assertLess(len(payload), 4 * MiB)
@@ -63,7 +63,7 @@ class TestDecompressionBomb(base.CloudTestCase):
             volume, status='error', failures=['available'], interval=3,
             wait=600)
         self.assertEqual('error', volume.status)
-        self.assertEqual(before, set(os.listdir(CONVERSION_DIR)))
+        self.assertEqual(before, set(os.listdir(base.CINDER_CONVERSION_DIR)))
 
         # cinder-volume goes on serving: an empty volume still works.
         fine = self.alpha.block_storage.create_volume(size=1,

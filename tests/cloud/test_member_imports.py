@@ -27,6 +27,7 @@ import tempfile
 from glance_accel_import import properties
 from tests.cloud import base
 from tests.cloud import test_limits_and_isolation as imports
+from tests import paths
 from tests.unit import data
 
 
@@ -37,7 +38,7 @@ class TestMemberImports(imports.ImportMixin, base.CloudTestCase):
         if not data.have_qemu_img():
             self.skipTest('qemu-img is not installed (Debian: qemu-utils)')
         self.files = tempfile.mkdtemp(prefix='scenario-d-',
-                                      dir=base.CLOUD_DIR)
+                                      dir=paths.CLOUD_DIR)
         self.addCleanup(shutil.rmtree, self.files, ignore_errors=True)
         # beta's image, which nothing alpha does may change
         self.beta = self.connect('cloud-beta')

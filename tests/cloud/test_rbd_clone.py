@@ -24,8 +24,9 @@ import os
 import subprocess
 
 from tests.cloud import base
+from tests import paths
 
-CEPH_CONF = os.path.join(base.CLOUD_DIR, 'etc', 'ceph', 'ceph.conf')
+CEPH_CONF = os.path.join(paths.CLOUD_DIR, 'etc', 'ceph', 'ceph.conf')
 
 
 def volume_head(volume_id, count):

@@ -24,9 +24,10 @@ import re
 
 from glance_accel_import import properties
 from tests.cloud import base
+from tests import paths
 
 NODES = ['http://127.0.0.1:19292', 'http://127.0.0.1:19293']
-LOGS = [os.path.join(base.CLOUD_DIR, 'log', 'glance-%d.log' % n)
+LOGS = [os.path.join(paths.CLOUD_DIR, 'log', 'glance-%d.log' % n)
         for n in (1, 2)]
 
 

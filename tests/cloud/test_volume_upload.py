@@ -29,6 +29,7 @@ from glance_accel_import.devtools import diskimage
 from glance_accel_import import digests
 from glance_accel_import import properties
 from tests.cloud import base
+from tests import paths
 
 
 def gunzip_chunks(chunks):
@@ -74,7 +75,7 @@ class TestCompressedUploadRoundTrip(base.CloudTestCase):
 
     def make_workdir(self):
         # Big files: next to the cloud's data, not in a small /tmp.
-        path = tempfile.mkdtemp(prefix='scenario-', dir=base.CLOUD_DIR)
+        path = tempfile.mkdtemp(prefix='scenario-', dir=paths.CLOUD_DIR)
         self.addCleanup(shutil.rmtree, path, ignore_errors=True)
         return path
 
